@@ -1,0 +1,52 @@
+// The inference session: load → simplify → plan → run.
+#pragma once
+
+#include <sz0/graph.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sz0 {
+
+struct SessionOptions {
+  int threads = 0;  // 0: one per physical core
+  // Fixes symbolic input dims for planning (NAME → shape).
+  std::map<std::string, Shape> input_shapes;
+};
+
+// Infers types and shapes for every value of `graph` (symbolic where inputs are), keyed by name.
+// Values of constants (initializers, Constant nodes, foldable shape subgraphs) are used where the
+// rules need them. Stops at the first node whose inference fails.
+struct GraphTypes {
+  std::map<std::string, TypeInfo> types;
+  std::map<std::string, Tensor> constants;
+};
+Result<GraphTypes> infer_graph(const Graph& graph, const Model& model,
+                               const std::map<std::string, Shape>& input_shapes = {});
+
+// Ops the runtime lacks, as "Op" (or "domain:Op") with their opset, including inside subgraphs.
+std::vector<std::string> unsupported_ops(const Model& model);
+
+class Session {
+ public:
+  ~Session();
+  static Result<std::unique_ptr<Session>> create(Model model, const SessionOptions& options = {});
+  static Result<std::unique_ptr<Session>> load(const std::string& path, const SessionOptions& options = {});
+
+  const Model& model() const;
+  const std::vector<ValueInfo>& outputs() const;
+  std::vector<ValueInfo> inputs() const;  // runtime inputs, initializers excluded
+  int threads() const;
+
+  // Runs with named feeds; returns outputs in graph order.
+  Result<std::vector<Tensor>> run(const std::map<std::string, Tensor>& feeds);
+
+ private:
+  Session();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sz0

@@ -1,0 +1,285 @@
+#include <sz0/onnx.h>
+#include <sz0/session.h>
+
+#include "ops/op.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace sz0 {
+
+namespace {
+
+struct CompiledGraph;
+
+struct CompiledNode {
+  const Node* node = nullptr;
+  int64_t opset = 0;
+  std::unique_ptr<ops::Kernel> kernel;
+  std::vector<int> inputs;   // slot, or -1 omitted, or -(2 + k) for outer name k
+  std::vector<int> outputs;  // slot, or -1 omitted
+  std::vector<int> free_after;  // slots whose last use is this node
+};
+
+struct CompiledGraph {
+  const Graph* graph = nullptr;
+  std::unordered_map<std::string, int> slot_of;
+  int num_slots = 0;
+  std::vector<std::pair<int, Tensor>> constants;
+  std::vector<int> input_slots;  // graph.inputs order (initializer-backed inputs included)
+  std::vector<int> output_slots;
+  std::vector<std::string> outer_names;  // names this graph (or its subgraphs) reads from outside
+  std::vector<CompiledNode> nodes;
+};
+
+struct Frame {
+  const CompiledGraph* cg;
+  std::vector<Tensor> slots;
+  const Frame* parent;
+};
+
+const Tensor* lookup_outer(const Frame* f, const std::string& name) {
+  for (; f; f = f->parent) {
+    auto it = f->cg->slot_of.find(name);
+    if (it != f->cg->slot_of.end()) return f->slots[it->second].defined() ? &f->slots[it->second] : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+struct Session::Impl {
+  Model model;
+  int threads = 1;
+  std::unordered_map<const Graph*, std::unique_ptr<CompiledGraph>> compiled;
+  CompiledGraph* main = nullptr;
+
+  Result<CompiledGraph*> compile(const Graph& g, const GraphTypes* types, const std::set<std::string>& outer_visible);
+  Result<std::vector<Tensor>> execute(const CompiledGraph& cg, std::vector<Tensor> inputs, const Frame* parent);
+};
+
+Result<CompiledGraph*> Session::Impl::compile(const Graph& g, const GraphTypes* types,
+                                               const std::set<std::string>& outer_visible) {
+  auto cg = std::make_unique<CompiledGraph>();
+  cg->graph = &g;
+  auto slot = [&](const std::string& name) {
+    auto [it, inserted] = cg->slot_of.emplace(name, cg->num_slots);
+    if (inserted) ++cg->num_slots;
+    return it->second;
+  };
+  for (auto& [name, t] : g.initializers) cg->constants.emplace_back(slot(name), t);
+  for (const ValueInfo& v : g.inputs) cg->input_slots.push_back(slot(v.name));
+  std::set<std::string> outer_set;
+  auto outer_index = [&](const std::string& name) {
+    auto it = std::find(cg->outer_names.begin(), cg->outer_names.end(), name);
+    if (it != cg->outer_names.end()) return static_cast<int>(it - cg->outer_names.begin());
+    cg->outer_names.push_back(name);
+    return static_cast<int>(cg->outer_names.size() - 1);
+  };
+  std::vector<int> last_use(0);
+  std::vector<std::vector<int>> node_uses;  // slots each node reads, captures included
+  for (const Node& node : g.nodes) {
+    CompiledNode cn;
+    cn.node = &node;
+    cn.opset = model.opset(node.domain);
+    std::vector<int> uses;
+    for (const std::string& in : node.inputs) {
+      if (in.empty()) {
+        cn.inputs.push_back(-1);
+        continue;
+      }
+      auto it = cg->slot_of.find(in);
+      if (it != cg->slot_of.end()) {
+        cn.inputs.push_back(it->second);
+        uses.push_back(it->second);
+      } else if (outer_visible.count(in)) {
+        cn.inputs.push_back(-(2 + outer_index(in)));
+      } else {
+        return error("{}: input '{}' is not produced by any node, input or initializer", node.label(), in);
+      }
+    }
+    // Subgraphs: compile with every name visible here, record what they capture.
+    std::set<std::string> visible = outer_visible;
+    for (auto& [name, s] : cg->slot_of) visible.insert(name);
+    for (const Attribute& a : node.attributes) {
+      std::vector<const Graph*> subs;
+      if (a.g) subs.push_back(a.g.get());
+      for (auto& sg : a.graphs) subs.push_back(sg.get());
+      for (const Graph* sg : subs) {
+        SZ0_ASSIGN(CompiledGraph * sub, compile(*sg, nullptr, visible));
+        for (const std::string& name : sub->outer_names) {
+          auto it = cg->slot_of.find(name);
+          if (it != cg->slot_of.end()) uses.push_back(it->second);
+          else outer_index(name);
+        }
+      }
+    }
+    // Kernel selection with what is known statically.
+    ops::KernelInit init{node, cn.opset, {}, {}, {}, threads};
+    for (const std::string& in : node.inputs) {
+      const TypeInfo* t = nullptr;
+      if (types && !in.empty()) {
+        auto it = types->types.find(in);
+        if (it != types->types.end()) t = &it->second;
+      }
+      init.inputs.push_back(t ? *t : TypeInfo{});
+      auto c = g.initializers.find(in);
+      init.constants.push_back(in.empty() || c == g.initializers.end() ? nullptr : &c->second);
+    }
+    const ops::OpSchema* schema = ops::find_kernel(init, node.domain);
+    if (!schema) return error("{}: unsupported operator at opset {}", node.label(), cn.opset);
+    SZ0_ASSIGN(cn.kernel, ops::make_kernel(*schema, init));
+    for (const std::string& out : node.outputs) cn.outputs.push_back(out.empty() ? -1 : slot(out));
+    node_uses.push_back(std::move(uses));
+    cg->nodes.push_back(std::move(cn));
+  }
+  for (const ValueInfo& v : g.outputs) {
+    auto it = cg->slot_of.find(v.name);
+    if (it == cg->slot_of.end()) {
+      if (!outer_visible.count(v.name)) return error("graph output '{}' is not produced by any node", v.name);
+      cg->output_slots.push_back(-(2 + outer_index(v.name)));
+    } else {
+      cg->output_slots.push_back(it->second);
+    }
+  }
+  // Lifetimes: free a slot after its last reader, unless it is a graph output or a constant.
+  last_use.assign(cg->num_slots, -1);
+  for (size_t i = 0; i < node_uses.size(); ++i)
+    for (int s : node_uses[i]) last_use[s] = static_cast<int>(i);
+  std::set<int> keep(cg->output_slots.begin(), cg->output_slots.end());
+  for (auto& [s, t] : cg->constants) keep.insert(s);
+  for (int s = 0; s < cg->num_slots; ++s)
+    if (last_use[s] >= 0 && !keep.count(s)) cg->nodes[last_use[s]].free_after.push_back(s);
+  CompiledGraph* raw = cg.get();
+  compiled[&g] = std::move(cg);
+  return raw;
+}
+
+Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std::vector<Tensor> inputs,
+                                                    const Frame* parent) {
+  Frame frame{&cg, std::vector<Tensor>(cg.num_slots), parent};
+  for (auto& [s, t] : cg.constants) frame.slots[s] = t;
+  for (size_t i = 0; i < inputs.size() && i < cg.input_slots.size(); ++i)
+    if (inputs[i].defined()) frame.slots[cg.input_slots[i]] = std::move(inputs[i]);
+  std::vector<Tensor> outer(cg.outer_names.size());
+  for (size_t k = 0; k < cg.outer_names.size(); ++k) {
+    const Tensor* t = lookup_outer(parent, cg.outer_names[k]);
+    if (t) outer[k] = *t;
+  }
+  auto resolve = [&](int s) -> const Tensor* {
+    if (s == -1) return nullptr;
+    const Tensor& t = s >= 0 ? frame.slots[s] : outer[-(s + 2)];
+    return t.defined() ? &t : nullptr;
+  };
+  for (const CompiledNode& cn : cg.nodes) {
+    const Node& node = *cn.node;
+    ops::KernelContext ctx(node, cn.opset);
+    ctx.threads_ = threads;
+    ops::InferContext ictx(node, cn.opset);
+    for (size_t i = 0; i < cn.inputs.size(); ++i) {
+      const Tensor* t = resolve(cn.inputs[i]);
+      if (!t && cn.inputs[i] != -1)
+        return error("{}: input '{}' has no value", node.label(), node.inputs[i]);
+      ctx.inputs_.push_back(t);
+      ictx.inputs.push_back(t ? TypeInfo::of(*t) : TypeInfo{});
+      ictx.values.push_back(t);
+    }
+    SZ0_TRY(ops::infer_node(ictx));
+    ctx.inferred_ = std::move(ictx.outputs);
+    ctx.outputs_.resize(node.outputs.size());
+    ctx.subgraph_ = [this, &frame](const Graph& g, std::vector<Tensor> in) -> Result<std::vector<Tensor>> {
+      auto it = compiled.find(&g);
+      if (it == compiled.end()) return error("subgraph '{}' was not compiled", g.name);
+      return execute(*it->second, std::move(in), &frame);
+    };
+    SZ0_TRY(cn.kernel->run(ctx));
+    for (size_t i = 0; i < cn.outputs.size(); ++i) {
+      if (cn.outputs[i] < 0) continue;
+      if (!ctx.outputs_[i].defined()) return error("{}: output '{}' was not produced", node.label(), node.outputs[i]);
+      frame.slots[cn.outputs[i]] = std::move(ctx.outputs_[i]);
+    }
+    for (int s : cn.free_after) frame.slots[s] = Tensor();
+  }
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < cg.output_slots.size(); ++i) {
+    const Tensor* t = resolve(cg.output_slots[i]);
+    if (!t) return error("graph output '{}' has no value", cg.graph->outputs[i].name);
+    out.push_back(*t);
+  }
+  return out;
+}
+
+Session::Session() : impl_(std::make_unique<Impl>()) {}
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptions& options) {
+  std::unique_ptr<Session> s(new Session());
+  Impl& im = *s->impl_;
+  im.model = std::move(model);
+  im.threads = options.threads > 0 ? options.threads : std::max(1, omp_get_num_procs());
+  if (im.model.opset("") == 0 && !im.model.graph.nodes.empty())
+    return error("model imports no ai.onnx opset");
+  auto types = infer_graph(im.model.graph, im.model, options.input_shapes);
+  SZ0_ASSIGN(im.main, im.compile(im.model.graph, types.ok() ? &types.value() : nullptr, {}));
+  return s;
+}
+
+Result<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& options) {
+  SZ0_ASSIGN(Model m, load_model(path));
+  auto s = create(std::move(m), options);
+  if (!s.ok()) return s.status().context(path);
+  return s;
+}
+
+const Model& Session::model() const { return impl_->model; }
+const std::vector<ValueInfo>& Session::outputs() const { return impl_->model.graph.outputs; }
+int Session::threads() const { return impl_->threads; }
+
+std::vector<ValueInfo> Session::inputs() const {
+  std::vector<ValueInfo> v;
+  for (const ValueInfo* p : impl_->model.graph.runtime_inputs()) v.push_back(*p);
+  return v;
+}
+
+namespace {
+Status check_feed(const ValueInfo& v, const Tensor& t) {
+  if (!v.type.opaque_type.empty()) return {};
+  if (v.type.dtype != DType::Undefined && t.dtype() != v.type.dtype)
+    return error("input '{}': got {}, expected {}", v.name, dtype_name(t.dtype()), v.type.str());
+  if (!v.type.shape) return {};
+  const auto& dims = *v.type.shape;
+  bool ok = dims.size() == t.shape().size();
+  for (size_t i = 0; ok && i < dims.size(); ++i) ok = !dims[i].known() || dims[i].value == t.shape()[i];
+  if (!ok)
+    return error("input '{}': got shape {} (rank {}), expected {}", v.name, shape_str(t.shape()), t.rank(), v.type.str());
+  return {};
+}
+}  // namespace
+
+Result<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& feeds) {
+  const Graph& g = impl_->model.graph;
+  for (auto& [name, t] : feeds)
+    if (!g.find_input(name)) {
+      std::string names;
+      for (const ValueInfo* v : g.runtime_inputs()) names += (names.empty() ? "" : ", ") + v->name;
+      return error("unknown input '{}' (the model's inputs: {})", name, names);
+    }
+  std::vector<Tensor> inputs(g.inputs.size());
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const ValueInfo& v = g.inputs[i];
+    auto it = feeds.find(v.name);
+    if (it == feeds.end()) {
+      if (g.initializers.count(v.name)) continue;  // default from the initializer
+      return error("missing input '{}' ({})", v.name, v.type.str());
+    }
+    SZ0_TRY(check_feed(v, it->second));
+    inputs[i] = it->second;
+  }
+  omp_set_num_threads(impl_->threads);
+  return impl_->execute(*impl_->main, std::move(inputs), nullptr);
+}
+
+}  // namespace sz0
