@@ -5,6 +5,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <fstream>
@@ -62,11 +63,23 @@ struct Importer {
                    tp.data_type() == onnx::TensorProto::STRING ? " (string)" : "");
     const DType dt = static_cast<DType>(tp.data_type());
     Shape shape(tp.dims().begin(), tp.dims().end());
-    for (int64_t d : shape)
+    size_t n = 1;
+    for (int64_t d : shape) {
       if (d < 0) return error("tensor '{}': negative dimension {}", tp.name(), d);
+      if (d > 0 && n > (size_t{1} << 46) / static_cast<size_t>(d))
+        return error("tensor '{}': shape {} is too large", tp.name(), shape_str(shape));
+      n *= static_cast<size_t>(d);
+    }
+    const size_t bytes = n * dtype_size(dt);
+    // Check the data is there before allocating: a corrupt header must not allocate terabytes.
+    size_t available = 0;
+    if (tp.data_location() == onnx::TensorProto::EXTERNAL) available = bytes;
+    else if (tp.has_raw_data()) available = tp.raw_data().size();
+    else available = dtype_size(dt) * static_cast<size_t>(std::max({tp.float_data_size(), tp.double_data_size(),
+        tp.int64_data_size(), tp.uint64_data_size(), tp.int32_data_size()}));
+    if (available != bytes)
+      return error("tensor '{}': data does not match shape {} of {}", tp.name(), shape_str(shape), dtype_name(dt));
     Tensor t(dt, shape);
-    const size_t n = static_cast<size_t>(t.numel());
-    const size_t bytes = t.nbytes();
     auto fill_raw = [&](const std::string& raw) -> Status {
       if (raw.size() != bytes)
         return error("tensor '{}': {} bytes of data for shape {} of {} ({} expected)", tp.name(), raw.size(),

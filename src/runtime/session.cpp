@@ -222,6 +222,10 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   im.threads = options.threads > 0 ? options.threads : std::max(1, omp_get_num_procs());
   if (im.model.opset("") == 0 && !im.model.graph.nodes.empty())
     return error("model imports no ai.onnx opset");
+  for (const ValueInfo& v : im.model.graph.inputs)
+    if (!v.type.opaque_type.empty()) return error("input '{}' has a non-tensor type (sequence, map or optional), not supported", v.name);
+  for (const ValueInfo& v : im.model.graph.outputs)
+    if (!v.type.opaque_type.empty()) return error("output '{}' has a non-tensor type (sequence, map or optional), not supported", v.name);
   auto types = infer_graph(im.model.graph, im.model, options.input_shapes);
   SZ0_ASSIGN(im.main, im.compile(im.model.graph, types.ok() ? &types.value() : nullptr, {}));
   return s;
