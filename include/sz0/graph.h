@@ -137,4 +137,7 @@ struct Model {
   int64_t opset(std::string_view domain = "") const;
 };
 
+// Structural problems (single assignment, use before definition, missing outputs), one line each.
+std::vector<std::string> validate_model(const Model& model);
+
 }  // namespace sz0

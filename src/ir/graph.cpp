@@ -95,7 +95,9 @@ Attribute& Node::set_attr(Attribute a) {
 }
 
 std::string Node::label() const {
-  return fmt::format("node '{}' ({})", name.empty() ? (outputs.empty() ? "?" : outputs[0]) : name,
+  std::string id = name;
+  for (size_t i = 0; id.empty() && i < outputs.size(); ++i) id = outputs[i];
+  return fmt::format("node '{}' ({})", id.empty() ? "?" : id,
                      domain.empty() || domain == "ai.onnx" ? op_type : domain + ":" + op_type);
 }
 

@@ -66,6 +66,13 @@ inline std::optional<int64_t> known_prod(const std::vector<Dim>& d, size_t b, si
   return p;
 }
 
+// Inputs 0..n-1 are present (the kernels read them unconditionally).
+inline Status require_inputs(const InferContext& ctx, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!ctx.has_input(i)) return ctx.fail("expects {} inputs, input {} is missing", n, i);
+  return {};
+}
+
 inline Status require_not_string(const Node& node, DType t, std::string_view what) {
   if (t == DType::String || t == DType::Undefined || dtype_size(t) == 0)
     return error("{}: {} of type {} is not supported", node.label(), what, dtype_name(t));
@@ -84,6 +91,31 @@ inline bool greater_nan_max(C a, C b) {
     if (std::isnan(b)) return false;
   }
   return a > b;
+}
+
+}  // namespace sz0::ops::index
+
+namespace sz0::ops::index {
+
+// Calls f(i, base) for each element i (row-major) of a tensor of shape `shape`, where `base` is
+// the offset of the same coordinate in a tensor with `strides`, leaving out dimension `skip`.
+template <class F>
+void walk_skipping_axis(const Shape& shape, const Shape& strides, int64_t skip, F&& f) {
+  const int r = static_cast<int>(shape.size());
+  const int64_t n = shape_numel(shape);
+  std::vector<int64_t> coord(r, 0);
+  int64_t base = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    f(i, base);
+    for (int d = r - 1; d >= 0; --d) {
+      if (++coord[d] < shape[d]) {
+        if (d != skip) base += strides[d];
+        break;
+      }
+      if (d != skip) base -= (coord[d] - 1) * strides[d];
+      coord[d] = 0;
+    }
+  }
 }
 
 }  // namespace sz0::ops::index

@@ -1,0 +1,46 @@
+// Tensor files: NumPy .npy/.npz and ONNX TensorProto .pb; sample datasets in the DATA layout.
+#pragma once
+
+#include <sz0/status.h>
+#include <sz0/tensor.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sz0 {
+
+// .npy: every dtype of DType. bfloat16 is written with descr '<V2' (NumPy has no bfloat16; a
+// reader views it with ml_dtypes) and read back from '<V2'. Fortran order and big-endian
+// arrays are read and converted.
+Result<Tensor> parse_npy(const std::string& bytes);
+std::string serialize_npy(const Tensor& t);
+Result<Tensor> read_npy(const std::string& path);
+
+// .npz: a zip of .npy members (stored or deflated); keys are member names without ".npy".
+Result<std::map<std::string, Tensor>> read_npz(const std::string& path);
+Status write_npz(const std::map<std::string, Tensor>& tensors, const std::string& path);
+
+// A tensor file by extension: .npy or .pb (ONNX TensorProto).
+Result<Tensor> read_tensor_file(const std::string& path);
+// Writes .npy or .pb by extension, atomically (temporary + rename).
+Status write_tensor_file(const Tensor& t, const std::string& path);
+// Writes bytes to `path` through a temporary beside it and a rename: never a half-written file.
+Status write_file_atomic(const std::string& path, const std::string& bytes);
+Result<std::string> read_file_bytes(const std::string& path);
+
+// One sample of a dataset: input name → tensor.
+struct Sample {
+  std::string id;
+  std::map<std::string, Tensor> inputs;
+};
+
+// Reads a DATA directory: one sub-directory per sample holding <input>.npy (or .pb) files,
+// or one .npz per sample, or ONNX test-data folders (test_data_set_*/input_K.pb, mapped to
+// `input_names` by position). Samples are sorted by name.
+Result<std::vector<Sample>> read_dataset(const std::string& dir, const std::vector<std::string>& input_names);
+
+// File-name-safe form of a tensor name: every character outside [A-Za-z0-9_.-] becomes '_'.
+std::string safe_file_name(const std::string& name);
+
+}  // namespace sz0

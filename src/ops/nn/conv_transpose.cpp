@@ -1,0 +1,274 @@
+// ConvTranspose: GEMM (W^T x X) into columns, then col2im scatter-add into the output.
+#include "kernels/gemm.h"
+#include "kernels/parallel.h"
+#include "ops/nn/nn_util.h"
+
+namespace sz0::ops::nn {
+namespace {
+
+// Geometry of ConvTranspose: `pads` keeps begin values then end values; with output_shape or
+// auto_pad SAME the begin pads are derived from the requested output size.
+struct TransposeGeom {
+  int nd = 0;
+  std::vector<int64_t> kernel, strides, dilations, pads, output_padding, output_shape;
+  std::string auto_pad;
+};
+
+Result<TransposeGeom> parse_transpose(const Node& node, std::vector<int64_t> kernel) {
+  TransposeGeom g;
+  const size_t nd = kernel.size();
+  g.nd = static_cast<int>(nd);
+  g.kernel = std::move(kernel);
+  g.strides = node.attr_ints("strides", std::vector<int64_t>(nd, 1));
+  g.dilations = node.attr_ints("dilations", std::vector<int64_t>(nd, 1));
+  g.pads = node.attr_ints("pads", std::vector<int64_t>(2 * nd, 0));
+  g.output_padding = node.attr_ints("output_padding", std::vector<int64_t>(nd, 0));
+  g.output_shape = node.attr_ints("output_shape");
+  g.auto_pad = node.attr_string("auto_pad", "NOTSET");
+  if (g.auto_pad.empty()) g.auto_pad = "NOTSET";
+  if (g.output_shape.size() == nd + 2) g.output_shape.erase(g.output_shape.begin(), g.output_shape.begin() + 2);
+  if (g.strides.size() != nd || g.dilations.size() != nd || g.pads.size() != 2 * nd || g.output_padding.size() != nd ||
+      (!g.output_shape.empty() && g.output_shape.size() != nd))
+    return error("{}: strides/dilations/pads/output_padding/output_shape sizes do not match {} spatial axes",
+                 node.label(), nd);
+  for (size_t i = 0; i < nd; ++i) {
+    if (g.kernel[i] <= 0) return error("{}: kernel_shape values must be positive", node.label());
+    if (g.strides[i] <= 0 || g.dilations[i] <= 0) return error("{}: strides and dilations must be positive", node.label());
+    if (g.output_padding[i] < 0) return error("{}: output_padding must be non-negative", node.label());
+  }
+  for (int64_t p : g.pads)
+    if (p < 0) return error("{}: pads must be non-negative", node.label());
+  if (g.auto_pad != "NOTSET" && g.auto_pad != "VALID" && g.auto_pad != "SAME_UPPER" && g.auto_pad != "SAME_LOWER")
+    return error("{}: unknown auto_pad '{}'", node.label(), g.auto_pad);
+  return g;
+}
+
+// Output size on axis d; sets pads[d] (begin) and pads[d + nd] (end) to match it.
+Result<int64_t> transpose_out_size(const Node& node, TransposeGeom& g, int d, int64_t in) {
+  const int64_t ek = (g.kernel[d] - 1) * g.dilations[d] + 1;
+  const int64_t full = g.strides[d] * (in - 1) + g.output_padding[d] + ek;
+  int64_t& pb = g.pads[d];
+  int64_t& pe = g.pads[d + g.nd];
+  int64_t out;
+  const bool same = g.auto_pad == "SAME_UPPER" || g.auto_pad == "SAME_LOWER";
+  if (!g.output_shape.empty() || same) {
+    out = !g.output_shape.empty() ? g.output_shape[d] : in * g.strides[d];
+    const int64_t total = full - out;
+    if (total <= 0) {
+      pb = 0;  // a larger output than the full result is zero-extended at the end
+    } else {
+      pb = g.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    }
+    pe = total - pb;
+  } else {
+    if (g.auto_pad == "VALID") pb = pe = 0;
+    out = full - pb - pe;
+  }
+  if (out < 0) return error("{}: negative output size {} on spatial axis {}", node.label(), out, d);
+  return out;
+}
+
+Result<std::vector<int64_t>> transpose_kernel(const Node& node, const TypeInfo& w, int nd) {
+  if (node.has_attr("kernel_shape")) {
+    auto k = node.attr_ints("kernel_shape");
+    if (static_cast<int>(k.size()) != nd)
+      return error("{}: kernel_shape has {} values, expected {}", node.label(), k.size(), nd);
+    return k;
+  }
+  std::vector<int64_t> k(nd, -1);
+  if (w.has_rank())
+    for (int d = 0; d < nd; ++d)
+      if ((*w.shape)[d + 2].known()) k[d] = (*w.shape)[d + 2].value;
+  return k;
+}
+
+Status infer_conv_transpose(InferContext& ctx) {
+  if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
+  const TypeInfo& x = ctx.in(0);
+  const TypeInfo& w = ctx.in(1);
+  TypeInfo& o = ctx.out(0);
+  o.dtype = x.dtype;
+  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+    return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
+  if (!x.has_rank() && !w.has_rank()) return {};
+  const int rank = x.has_rank() ? x.rank() : w.rank();
+  if (rank < 3) return ctx.fail("input rank {} too small, expected at least 3", rank);
+  if (x.has_rank() && w.has_rank() && w.rank() != rank) return ctx.fail("W rank {} differs from X rank {}", w.rank(), rank);
+  const int nd = rank - 2;
+  const int64_t group = ctx.node.attr_int("group", 1);
+  if (group <= 0) return ctx.fail("group must be positive");
+  if (x.has_rank() && w.has_rank()) {
+    const Dim& c = (*x.shape)[1];
+    const Dim& wc = (*w.shape)[0];
+    if (c.known() && wc.known() && c.value != wc.value) return ctx.fail("X has {} channels, W has {}", c.value, wc.value);
+    if (c.known() && c.value % group != 0) return ctx.fail("{} channels not divisible by group {}", c.value, group);
+  }
+  SZ0_ASSIGN(auto kernel, transpose_kernel(ctx.node, w, nd));
+  std::vector<Dim> dims(rank);
+  if (x.has_rank()) dims[0] = (*x.shape)[0];
+  if (w.has_rank() && (*w.shape)[1].known()) dims[1] = (*w.shape)[1].value * group;
+  const bool kernel_known = std::all_of(kernel.begin(), kernel.end(), [](int64_t k) { return k > 0; });
+  if (kernel_known) {
+    SZ0_ASSIGN(TransposeGeom g, parse_transpose(ctx.node, kernel));
+    for (int d = 0; d < nd; ++d) {
+      if (!g.output_shape.empty()) {
+        dims[d + 2] = g.output_shape[d];
+      } else if (x.has_rank() && (*x.shape)[d + 2].known()) {
+        SZ0_ASSIGN(int64_t od, transpose_out_size(ctx.node, g, d, (*x.shape)[d + 2].value));
+        dims[d + 2] = od;
+      }
+    }
+  }
+  o.shape = std::move(dims);
+  return {};
+}
+
+struct TransposePlan {
+  TransposeGeom g;
+  int64_t n = 0, c = 0, mg = 0, group = 1;
+  Shape in_sp, out_sp;
+  int64_t in_size = 1, out_size = 1, kprod = 1;
+};
+
+template <class T>
+void gemm_tn(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>) kernels::gemm_f32(true, false, m, n, k, 1.f, a, lda, b, ldb, 0.f, c, ldc);
+  else gemm_generic<T>(true, false, m, n, k, T(1), a, lda, b, ldb, T(0), c, ldc);
+}
+
+constexpr int64_t kColBudget = int64_t{1} << 21;
+
+// Adds columns for input positions with outer flat index in [r0, r1) into y (one group).
+template <class T>
+void col2im(const TransposePlan& p, const T* col, int64_t r0, int64_t r1, T* y, int threads) {
+  const int nd = p.g.nd;
+  const int64_t iw = p.in_sp[nd - 1], ow = p.out_sp[nd - 1];
+  const int64_t sw = p.g.strides[nd - 1], dw = p.g.dilations[nd - 1], pw = p.g.pads[nd - 1];
+  const int64_t len = (r1 - r0) * iw;
+  kernels::parallel_for(p.mg, threads, [&](int64_t b, int64_t e) {
+    std::vector<int64_t> koff(nd);
+    for (int64_t m = b; m < e; ++m) {
+      T* ym = y + m * p.out_size;
+      for (int64_t kf0 = 0; kf0 < p.kprod; ++kf0) {
+        int64_t kf = kf0;
+        for (int d = nd - 1; d >= 0; --d) {
+          koff[d] = kf % p.g.kernel[d];
+          kf /= p.g.kernel[d];
+        }
+        const T* src = col + (m * p.kprod + kf0) * len;
+        for (int64_t r = r0; r < r1; ++r, src += iw) {
+          int64_t rf = r, off = 0, stride = ow;
+          bool valid = true;
+          for (int d = nd - 2; d >= 0; --d) {
+            const int64_t i = rf % p.in_sp[d];
+            rf /= p.in_sp[d];
+            const int64_t o = i * p.g.strides[d] - p.g.pads[d] + koff[d] * p.g.dilations[d];
+            if (o < 0 || o >= p.out_sp[d]) valid = false;
+            off += o * stride;
+            stride *= p.out_sp[d];
+          }
+          if (!valid) continue;
+          T* yr = ym + off;
+          const int64_t base = koff[nd - 1] * dw - pw;
+          for (int64_t i = 0; i < iw; ++i) {
+            const int64_t o = i * sw + base;
+            if (o >= 0 && o < ow) yr[o] += src[i];
+          }
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void conv_transpose_compute(const TransposePlan& p, const T* x, const T* w, const T* bias, T* y, int threads) {
+  const int nd = p.g.nd;
+  const int64_t cg = p.c / p.group, m = p.mg * p.group;
+  const int64_t rows = p.mg * p.kprod;
+  const int64_t iw = p.in_sp[nd - 1];
+  const int64_t outer = p.in_size / std::max<int64_t>(iw, 1);
+  const int64_t chunk = std::clamp<int64_t>(kColBudget / std::max<int64_t>(rows * iw, 1), 1, std::max<int64_t>(outer, 1));
+  std::vector<T> col(static_cast<size_t>(rows * chunk * iw));
+  for (int64_t n = 0; n < p.n; ++n)
+    for (int64_t g = 0; g < p.group; ++g) {
+      const T* xg = x + (n * p.c + g * cg) * p.in_size;
+      const T* wg = w + g * cg * rows;
+      T* yg = y + (n * m + g * p.mg) * p.out_size;
+      for (int64_t r0 = 0; r0 < outer; r0 += chunk) {
+        const int64_t r1 = std::min(outer, r0 + chunk);
+        const int64_t len = (r1 - r0) * iw;
+        gemm_tn<T>(rows, len, cg, wg, rows, xg + r0 * iw, p.in_size, col.data(), len);
+        col2im<T>(p, col.data(), r0, r1, yg, threads);
+      }
+    }
+  if (bias) {
+    for (int64_t i = 0; i < p.n * m; ++i) {
+      const T bv = bias[i % m];
+      T* yr = y + i * p.out_size;
+      for (int64_t j = 0; j < p.out_size; ++j) yr[j] += bv;
+    }
+  }
+}
+
+Status run_conv_transpose(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  const Tensor& w = ctx.in(1);
+  const Tensor* b = ctx.input(2);
+  if (x.rank() < 3 || w.rank() != x.rank()) return ctx.fail("bad ranks: X {}, W {}", x.rank(), w.rank());
+  const int nd = x.rank() - 2;
+  TransposePlan p;
+  p.n = x.dim(0);
+  p.c = x.dim(1);
+  p.group = ctx.node().attr_int("group", 1);
+  if (p.group <= 0 || p.c % p.group != 0 || w.dim(0) != p.c)
+    return ctx.fail("X channels {} do not fit W {} with group {}", p.c, shape_str(w.shape()), p.group);
+  p.mg = w.dim(1);
+  std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
+  if (ctx.node().has_attr("kernel_shape") && ctx.node().attr_ints("kernel_shape") != kernel)
+    return ctx.fail("kernel_shape does not match W {}", shape_str(w.shape()));
+  SZ0_ASSIGN(p.g, parse_transpose(ctx.node(), kernel));
+  p.in_sp.assign(x.shape().begin() + 2, x.shape().end());
+  for (int d = 0; d < nd; ++d) {
+    SZ0_ASSIGN(int64_t o, transpose_out_size(ctx.node(), p.g, d, p.in_sp[d]));
+    p.out_sp.push_back(o);
+  }
+  p.in_size = shape_numel(p.in_sp);
+  p.out_size = shape_numel(p.out_sp);
+  p.kprod = shape_numel(kernel);
+  const int64_t m = p.mg * p.group;
+  if (b && (b->rank() != 1 || b->dim(0) != m)) return ctx.fail("B shape {} expected [{}]", shape_str(b->shape()), m);
+  if (w.dtype() != x.dtype() || (b && b->dtype() != x.dtype())) return ctx.fail("X, W and B must share one type");
+  Shape out_shape = {p.n, m};
+  out_shape.insert(out_shape.end(), p.out_sp.begin(), p.out_sp.end());
+  const int threads = ctx.threads();
+  switch (x.dtype()) {
+    case DType::Float: {
+      Tensor& y = ctx.output(0, DType::Float, out_shape);
+      conv_transpose_compute<float>(p, x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr,
+                                    y.data<float>(), threads);
+      return {};
+    }
+    case DType::Double: {
+      Tensor& y = ctx.output(0, DType::Double, out_shape);
+      conv_transpose_compute<double>(p, x.data<double>(), w.data<double>(), b ? b->data<double>() : nullptr,
+                                     y.data<double>(), threads);
+      return {};
+    }
+    case DType::Float16:
+    case DType::BFloat16: {
+      Tensor xf = as_float(x), wf = as_float(w), bf = b ? as_float(*b) : Tensor();
+      Tensor yf(DType::Float, out_shape);
+      conv_transpose_compute<float>(p, xf.data<float>(), wf.data<float>(), b ? bf.data<float>() : nullptr,
+                                    yf.data<float>(), threads);
+      ctx.set_output(0, yf.cast(x.dtype()));
+      return {};
+    }
+    default:
+      return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
+  }
+}
+
+SZ0_REGISTER_OP(.op_type = "ConvTranspose", .since = 1, .infer = infer_conv_transpose, .compute = run_conv_transpose);
+
+}  // namespace
+}  // namespace sz0::ops::nn
