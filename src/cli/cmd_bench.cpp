@@ -131,8 +131,8 @@ void add_bench(CLI::App& app, int& rc) {
   cmd->add_option("models", args->models, "ONNX models")->required();
   add_input_options(cmd, args->inputs, false);
   cmd->add_option("--iterations", args->iterations, "Timed runs (default 100)");
-  cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 10)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", args->threads, "Intra-op threads (default: one per core)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 10)")->check(CLI::Range(0, 4096));
+  cmd->add_option("--threads", args->threads, "Intra-op threads (default: one per core)")->check(CLI::Range(0, 4096));
   cmd->add_option("--json", args->json, "Write results as JSON");
   cmd->callback([args, &rc]() {
     Status s = bench(*args);

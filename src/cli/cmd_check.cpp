@@ -59,7 +59,7 @@ Status check(const std::string& path, const std::vector<std::string>& shape_args
   } else {
     std::string list;
     for (const auto& op : missing) list += (list.empty() ? "" : ", ") + op;
-    problems.push_back("unsupported operators: " + list);
+    problems.insert(problems.begin(), "unsupported operators: " + list);
     std::printf("operators        %zu unsupported: %s\n", missing.size(), list.c_str());
   }
   if (problems.empty()) {

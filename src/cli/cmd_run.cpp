@@ -61,7 +61,7 @@ void add_run(CLI::App& app, int& rc) {
   CLI::App* cmd = app.add_subcommand("run", "Run a model once and write its outputs as .npy");
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_option("-o,--output-dir", args->out_dir, "Write each output to DIR/<name>.npy");
-  cmd->add_option("--threads", args->threads, "Intra-op threads (default: one per core)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", args->threads, "Intra-op threads (default: one per core)")->check(CLI::Range(0, 4096));
   add_input_options(cmd, args->inputs, true);
   cmd->callback([args, &rc]() {
     Status s = run(*args);

@@ -43,7 +43,7 @@ std::vector<TypeInfo> body_input_types(const std::vector<TypeInfo>& carried) {
 
 Status infer_loop(InferContext& ctx) {
   SZ0_ASSIGN(LoopShape ls, loop_shape(ctx.node));
-  if (ctx.has_input(0) && ctx.in(0).dtype != DType::Undefined && ctx.in(0).dtype != DType::Int64)
+  if (ctx.has_input(0) && ctx.in(0).dtype != DType::Undefined && !dtype_is_int(ctx.in(0).dtype))
     return ctx.fail("trip count M must be int64, got {}", ctx.in(0).str());
   if (ctx.has_input(1) && ctx.in(1).dtype != DType::Undefined && ctx.in(1).dtype != DType::Bool)
     return ctx.fail("cond must be bool, got {}", ctx.in(1).str());
@@ -57,9 +57,11 @@ Status infer_loop(InferContext& ctx) {
     // Zero iterations give the initial value, otherwise the body's last: a type that fits both.
     ctx.out(i) = merge_types(carried[i], bt[1 + i]);
   }
-  // The trip count is known when only M limits the loop.
+  // The trip count is known when only M limits the loop: no cond input, and the body passes its
+  // condition through unchanged.
   Dim trips;
-  if (const Tensor* m = ctx.value(0); m && m->numel() == 1 && !ctx.has_input(1) && m->dtype() == DType::Int64)
+  const bool cond_fixed = !ctx.has_input(1) && ls.body->outputs[0].name == ls.body->inputs[1].name;
+  if (const Tensor* m = ctx.value(0); m && m->numel() == 1 && cond_fixed && dtype_is_int(m->dtype()))
     trips = Dim(std::max<int64_t>(0, m->get_int64(0)));
   for (size_t k = 0; k < ls.scans && ls.carried + k < ctx.num_outputs(); ++k)
     ctx.out(ls.carried + k) = insert_dim(bt[1 + ls.carried + k], 0, trips);

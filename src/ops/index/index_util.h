@@ -83,7 +83,7 @@ inline Status require_not_string(const Node& node, DType t, std::string_view wha
 template <class T>
 using compute_t = std::conditional_t<std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>, float, T>;
 
-// Three-way "a before b" for descending order where NaN counts as the largest value.
+// a > b, where NaN counts as larger than any number (numpy's sort order).
 template <class C>
 inline bool greater_nan_max(C a, C b) {
   if constexpr (std::is_floating_point_v<C>) {
@@ -92,10 +92,6 @@ inline bool greater_nan_max(C a, C b) {
   }
   return a > b;
 }
-
-}  // namespace sz0::ops::index
-
-namespace sz0::ops::index {
 
 // Calls f(i, base) for each element i (row-major) of a tensor of shape `shape`, where `base` is
 // the offset of the same coordinate in a tensor with `strides`, leaving out dimension `skip`.

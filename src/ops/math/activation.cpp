@@ -1,7 +1,6 @@
 // Activations: Relu LeakyRelu PRelu Elu Selu Celu Sigmoid HardSigmoid HardSwish Tanh Softplus
 // Softsign Mish ThresholdedRelu Shrink.
 #include "ops/math/elementwise.h"
-#include "ops/math/vmath.h"
 
 namespace sz0::ops::math {
 namespace {
@@ -63,11 +62,8 @@ Status run_celu(KernelContext& ctx) {
 }
 
 Status run_sigmoid(KernelContext& ctx) {
-  return map_unary<kFloatTypes>(ctx, [](auto x) -> decltype(x) {
-    using C = decltype(x);
-    if constexpr (std::is_same_v<C, float>) return vsigmoid(x);
-    else return x >= C(0) ? C(1) / (C(1) + std::exp(-x)) : std::exp(x) / (C(1) + std::exp(x));
-  });
+  return map_unary_simd(ctx, [](auto x) { return vsigmoid(x); },
+                        [](double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); });
 }
 
 Status run_hard_sigmoid(KernelContext& ctx) {
@@ -92,10 +88,7 @@ Status run_hard_swish(KernelContext& ctx) {
 }
 
 Status run_tanh(KernelContext& ctx) {
-  return map_unary<kFloatTypes>(ctx, [](auto x) -> decltype(x) {
-    if constexpr (std::is_same_v<decltype(x), float>) return vtanh(x);
-    else return std::tanh(x);
-  });
+  return map_unary_simd(ctx, [](auto x) { return vtanh(x); }, [](double x) { return std::tanh(x); });
 }
 
 Status run_softplus(KernelContext& ctx) {

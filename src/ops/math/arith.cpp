@@ -176,6 +176,26 @@ inline T pow_elem(T x, E y) {
   }
 }
 
+// Float exponents that normalization and activation subgraphs use (x², x³, √x) without powf.
+bool pow_f32_special(const Tensor& a, double e, Tensor& o, int threads) {
+  const float* x = a.data<float>();
+  float* y = o.data<float>();
+  const int64_t n = a.numel();  // a one-element exponent keeps the element order
+  if (e == 1.0) {
+    unary_loop(x, y, n, threads, [](float v) { return v; });
+  } else if (e == 2.0) {
+    unary_loop(x, y, n, threads, [](float v) { return v * v; });
+  } else if (e == 3.0) {
+    unary_loop(x, y, n, threads, [](float v) { return v * v * v; });
+  } else if (e == 0.5) {
+    // pow(-0, .5) = +0 and pow(-inf, .5) = +inf, where sqrt gives -0 and NaN.
+    unary_loop(x, y, n, threads, [](float v) { return v == -std::numeric_limits<float>::infinity() ? -v : std::sqrt(v) + 0.0f; });
+  } else {
+    return false;
+  }
+  return true;
+}
+
 Status run_pow(KernelContext& ctx) {
   const Tensor& a = ctx.in(0);
   SZ0_ASSIGN(Shape bshape, legacy_b_shape(ctx.node(), ctx.opset(), a.shape().size(), ctx.in(1).shape()));
@@ -187,10 +207,8 @@ Status run_pow(KernelContext& ctx) {
     if constexpr (in_set<T>(kPowBase)) {
       visit_dtype(b.dtype(), [&]<class E>() {
         if constexpr (in_set<E>(kNumericTypes)) {
-          // x^2 and x^0.5 are common in normalization subgraphs: keep them exact and fast.
-          if constexpr (std::is_same_v<T, float> && std::is_same_v<E, float>) {
-            if (b.numel() == 1 && b.data<float>()[0] == 2.0f) {
-              binary_loop(plan, a.data<T>(), b.data<E>(), o.data<T>(), ctx.threads(), [](float x, float) { return x * x; });
+          if constexpr (std::is_same_v<T, float>) {
+            if (b.numel() == 1 && pow_f32_special(a, b.get_double(0), o, ctx.threads())) {
               done = true;
               return;
             }

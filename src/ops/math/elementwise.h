@@ -5,6 +5,7 @@
 
 #include "kernels/parallel.h"
 #include "ops/op.h"
+#include "ops/math/vmath.h"
 #include "ops/shape_util.h"
 
 #include <array>
@@ -211,6 +212,11 @@ Status map_unary(KernelContext& ctx, F f, int64_t grain = kGrain) {
   return {};
 }
 
+// Like map_unary over float types, with `fv` (callable on float and on f32x4, see vmath.h) for
+// float32 and the halves, and `fd` for double.
+template <class FV, class FD>
+Status map_unary_simd(KernelContext& ctx, FV fv, FD fd, int64_t grain = kGrain);
+
 // Before opset 7, binary ops broadcast B onto A only with broadcast=1, aligning B at `axis`
 // (suffix alignment without it). Returns B's shape rewritten for numpy rules.
 Result<Shape> legacy_b_shape(const Node& node, int64_t opset, size_t rank_a, const Shape& b);
@@ -243,6 +249,21 @@ Status map_binary(KernelContext& ctx, F f, int64_t grain = kGrain) {
   });
   if (!done) return ctx.fail("unsupported dtype {}", dtype_name(a.dtype()));
   return {};
+}
+
+template <class FV, class FD>
+Status map_unary_simd(KernelContext& ctx, FV fv, FD fd, int64_t grain) {
+  const Tensor& x = ctx.in(0);
+  if (x.dtype() == DType::Float) {
+    Tensor& y = ctx.output(0);
+    const float* xp = x.data<float>();
+    float* yp = y.data<float>();
+    kernels::parallel_for(
+        x.numel(), ctx.threads(), [&](int64_t b, int64_t e) { simd_map(xp + b, yp + b, e - b, fv); }, grain);
+    return {};
+  }
+  if (x.dtype() == DType::Double) return map_unary<bit(DType::Double)>(ctx, fd, grain);
+  return map_unary<bit(DType::Float16) | bit(DType::BFloat16)>(ctx, fv, grain);
 }
 
 // Inference of a unary op: output = input 0's shape, dtype = input's or `out`.

@@ -2,7 +2,6 @@
 // (default 1) and normalized over the flattened trailing dims; from 13 on, over the one `axis`
 // (default -1).
 #include "ops/math/elementwise.h"
-#include "ops/math/vmath.h"
 
 namespace sz0::ops::math {
 namespace {
@@ -80,7 +79,8 @@ void normalize_block(const T* x, T* y, int64_t n, int64_t inner, Mode mode, comp
     const T* xr = x + k * inner;
     T* yr = y + k * inner;
     if constexpr (kStoreExp) {
-      for (int64_t j = 0; j < inner; ++j) yr[j] = exp_c(xr[j] - mx[j]);  // vectorizes
+      if constexpr (std::is_same_v<T, float>) simd_map2(xr, mx, yr, inner, [](auto a, auto b) { return vexp(a - b); });
+      else for (int64_t j = 0; j < inner; ++j) yr[j] = exp_c(xr[j] - mx[j]);
       for (int64_t j = 0; j < inner; ++j) sm[j] += yr[j];
     } else {
       for (int64_t j = 0; j < inner; ++j) sm[j] += exp_c(static_cast<C>(xr[j]) - mx[j]);
@@ -117,7 +117,7 @@ void softmax_row_f32(const float* x, float* y, int64_t n, Mode mode) {
     for (int64_t k = 0; k < n; ++k) y[k] = k == arg ? 1.0f : 0.0f;
     return;
   }
-  for (int64_t k = 0; k < n; ++k) y[k] = vexp(x[k] - m);
+  simd_map(x, y, n, [m](auto v) { return vexp(v - m); });
   float acc[8] = {};
   int64_t k = 0;
   for (; k + 8 <= n; k += 8)

@@ -1,7 +1,6 @@
 // Unary math: Sqrt Exp Log Neg Abs Reciprocal Erf, trigonometric and hyperbolic functions,
 // Floor Ceil Round Sign.
 #include "ops/math/elementwise.h"
-#include "ops/math/vmath.h"
 
 namespace sz0::ops::math {
 namespace {
@@ -37,19 +36,14 @@ SZ0_FLOAT_UNARY(run_round, std::nearbyint(x))  // the default rounding mode: hal
 #undef SZ0_FLOAT_UNARY
 
 Status run_exp(KernelContext& ctx) {
-  return map_unary<kFloatTypes>(ctx, [](auto x) -> decltype(x) {
-    if constexpr (std::is_same_v<decltype(x), float>) return vexp(x);
-    else return std::exp(x);
-  });
+  return map_unary_simd(ctx, [](auto x) { return vexp(x); }, [](double x) { return std::exp(x); });
 }
 
 // Erf takes every numeric type; integers go through double.
 Status run_erf(KernelContext& ctx) {
-  return map_unary<kNumericTypes>(ctx, [](auto x) {
-    using C = decltype(x);
-    if constexpr (std::is_integral_v<C>) return static_cast<C>(std::erf(static_cast<double>(x)));
-    else return std::erf(x);
-  });
+  if (dtype_is_float(ctx.in(0).dtype()))
+    return map_unary_simd(ctx, [](auto x) { return verf(x); }, [](double x) { return std::erf(x); });
+  return map_unary<kIntTypes>(ctx, [](auto x) { return static_cast<decltype(x)>(std::erf(static_cast<double>(x))); });
 }
 
 // Integer Abs and Neg wrap (|MIN| = MIN) instead of overflowing.

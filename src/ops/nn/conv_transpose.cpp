@@ -108,12 +108,15 @@ Status infer_conv_transpose(InferContext& ctx) {
   if (x.has_rank()) dims[0] = (*x.shape)[0];
   if (w.has_rank() && (*w.shape)[1].known()) dims[1] = (*w.shape)[1].value * group;
   const bool kernel_known = std::all_of(kernel.begin(), kernel.end(), [](int64_t k) { return k > 0; });
+  auto out_shape = ctx.node.attr_ints("output_shape");
+  if (!out_shape.empty() && static_cast<int>(out_shape.size()) != nd && static_cast<int>(out_shape.size()) != nd + 2)
+    return ctx.fail("output_shape has {} values, expected {}", out_shape.size(), nd);
+  if (!out_shape.empty())
+    for (int d = 0; d < nd; ++d) dims[d + 2] = out_shape[out_shape.size() - nd + d];
   if (kernel_known) {
     SZ0_ASSIGN(TransposeGeom g, parse_transpose(ctx.node, kernel));
     for (int d = 0; d < nd; ++d) {
-      if (!g.output_shape.empty()) {
-        dims[d + 2] = g.output_shape[d];
-      } else if (x.has_rank() && (*x.shape)[d + 2].known()) {
+      if (out_shape.empty() && x.has_rank() && (*x.shape)[d + 2].known()) {
         SZ0_ASSIGN(int64_t od, transpose_out_size(ctx.node, g, d, (*x.shape)[d + 2].value));
         dims[d + 2] = od;
       }

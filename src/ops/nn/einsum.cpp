@@ -1,6 +1,7 @@
 // Einsum: a general strided sum of products. Each label gets one size; an operand's stride for
 // a label is the sum of its strides on every axis with that label (diagonals), 0 where the axis
 // broadcasts.
+#include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "ops/nn/nn_util.h"
 
@@ -159,6 +160,95 @@ template <class T>
 using acc_t = std::conditional_t<std::is_floating_point_v<compute_t<T>>, double,
                                  std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>>;
 
+// Copies the strided view (sizes, strides) of src into contiguous dst.
+template <class T>
+void gather(const T* src, const Shape& sizes, const std::vector<int64_t>& st, T* dst) {
+  const int64_t total = shape_numel(sizes);
+  std::vector<int64_t> idx(sizes.size(), 0);
+  int64_t off = 0;
+  for (int64_t i = 0; i < total; ++i) {
+    dst[i] = src[off];
+    for (size_t d = sizes.size(); d-- > 0;) {
+      off += st[d];
+      if (++idx[d] < sizes[d]) break;
+      off -= st[d] * sizes[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// A contiguous view of src in the given label order: src itself when already laid out so.
+template <class T>
+const T* contiguous(const T* src, const Shape& sizes, const std::vector<int64_t>& st, std::vector<T>& buf) {
+  const Shape want = shape_strides(sizes);
+  bool same = true;
+  for (size_t d = 0; d < sizes.size(); ++d) same = same && (sizes[d] == 1 || st[d] == want[d]);
+  if (same) return src;
+  buf.resize(static_cast<size_t>(shape_numel(sizes)));
+  gather(src, sizes, st, buf.data());
+  return buf.data();
+}
+
+// Two float operands without diagonals or broadcasting: labels split into batch (both operands
+// and the output), m (A and output), n (B and output) and k (both, summed); the operands are laid
+// out as [batch, m, k] and [batch, k, n] and multiplied with one GEMM per batch.
+template <class StridesFor>
+Status einsum_gemm(KernelContext& ctx, const EinsumSpec& spec, std::map<int, int64_t>& size, StridesFor&& strides_for,
+                   bool& done) {
+  const auto& la = spec.inputs[0];
+  const auto& lb = spec.inputs[1];
+  for (size_t k = 0; k < 2; ++k) {
+    const auto& l = spec.inputs[k];
+    for (size_t a = 0; a < l.size(); ++a) {
+      if (std::count(l.begin(), l.end(), l[a]) != 1) return {};
+      if (ctx.in(k).dim(static_cast<int>(a)) != size[l[a]]) return {};
+    }
+  }
+  auto has = [](const std::vector<int>& v, int l) { return std::find(v.begin(), v.end(), l) != v.end(); };
+  std::vector<int> batch, ms, ns, ks;
+  for (int l : spec.output) (has(la, l) && has(lb, l) ? batch : has(la, l) ? ms : ns).push_back(l);
+  for (int l : spec.summed) {
+    if (!has(la, l) || !has(lb, l)) return {};
+    ks.push_back(l);
+  }
+  auto sizes_of = [&](std::initializer_list<const std::vector<int>*> groups, std::vector<int>& labels) {
+    Shape sz;
+    for (auto* g : groups)
+      for (int l : *g) {
+        labels.push_back(l);
+        sz.push_back(size[l]);
+      }
+    return sz;
+  };
+  auto numel_of = [&](const std::vector<int>& g) {
+    int64_t p = 1;
+    for (int l : g) p *= size[l];
+    return p;
+  };
+  const int64_t nb = numel_of(batch), m = numel_of(ms), n = numel_of(ns), k = numel_of(ks);
+  std::vector<int> a_labels, b_labels, c_labels;
+  const Shape a_sizes = sizes_of({&batch, &ms, &ks}, a_labels);
+  const Shape b_sizes = sizes_of({&batch, &ks, &ns}, b_labels);
+  const Shape c_sizes = sizes_of({&batch, &ms, &ns}, c_labels);
+  std::vector<float> abuf, bbuf, cbuf(static_cast<size_t>(nb * m * n));
+  const float* a = contiguous(ctx.in(0).data<float>(), a_sizes, strides_for(a_labels)[0], abuf);
+  const float* b = contiguous(ctx.in(1).data<float>(), b_sizes, strides_for(b_labels)[1], bbuf);
+  for (int64_t i = 0; i < nb; ++i)
+    kernels::gemm_f32(false, false, m, n, k, 1.f, a + i * m * k, k, b + i * k * n, n, 0.f, cbuf.data() + i * m * n, n);
+  // Output axes gathered from the [batch, m, n] result.
+  Shape out_shape;
+  std::vector<int64_t> out_st;
+  const Shape c_st = shape_strides(c_sizes);
+  for (int l : spec.output) {
+    out_shape.push_back(size[l]);
+    out_st.push_back(c_st[std::find(c_labels.begin(), c_labels.end(), l) - c_labels.begin()]);
+  }
+  Tensor& y = ctx.output(0, DType::Float, out_shape);
+  gather(cbuf.data(), out_shape, out_st, y.data<float>());
+  done = true;
+  return {};
+}
+
 Status run_einsum(KernelContext& ctx) {
   const size_t n_in = ctx.num_inputs();
   std::vector<int> ranks;
@@ -194,6 +284,11 @@ Status run_einsum(KernelContext& ctx) {
     }
     return st;
   };
+  if (n_in == 2 && dt == DType::Float) {
+    bool done = false;
+    SZ0_TRY(einsum_gemm(ctx, spec, size, strides_for, done));
+    if (done) return {};
+  }
   const auto out_st = strides_for(spec.output);
   const auto sum_st = strides_for(spec.summed);
   Shape out_shape, sum_shape;

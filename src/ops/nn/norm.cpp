@@ -28,10 +28,10 @@ Status infer_batch_norm(InferContext& ctx) {
   ctx.out(0) = x;
   if (ctx.num_outputs() > 1) {
     for (size_t i = 1; i < ctx.num_outputs(); ++i) {
-      // Statistics follow the mean input's type (T2 from opset 15; X's type before).
+      // Statistics follow the mean input's type (U from opset 14; X's type before).
       const TypeInfo& m = ctx.in(i % 2 == 1 ? 3 : 4);
       TypeInfo& o = ctx.out(i);
-      o.dtype = ctx.opset >= 15 ? m.dtype : x.dtype;
+      o.dtype = ctx.opset >= 14 ? m.dtype : x.dtype;
       if (m.has_rank()) o.shape = m.shape;
       else if (x.has_rank()) o.shape = std::vector<Dim>{(*x.shape)[1]};
     }
@@ -123,7 +123,7 @@ Status run_batch_norm(KernelContext& ctx) {
       run_mean[k] = training ? mean[k] * momentum + batch_mean[k] * (1 - momentum) : mean[k];
       run_var[k] = training ? var[k] * momentum + batch_var[k] * (1 - momentum) : var[k];
     }
-    const DType stat_type = ctx.opset() >= 15 ? ctx.in(3).dtype() : x.dtype();
+    const DType stat_type = ctx.opset() >= 14 ? ctx.in(3).dtype() : x.dtype();
     emit(1, run_mean, stat_type);
     emit(2, run_var, stat_type);
     if (training) {

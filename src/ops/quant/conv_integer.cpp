@@ -6,14 +6,13 @@
 namespace sz0::ops::quant {
 namespace {
 
-// One value, or one per output channel.
-Status check_per_channel(InferContext& ctx, size_t i, const char* what, bool allow_per_channel) {
+// One value, or (when allowed) one per output channel, the first dim of the weight input `w`.
+Status check_per_channel(InferContext& ctx, size_t i, size_t w, const char* what, bool allow_per_channel) {
   if (!ctx.has_input(i) || !ctx.in(i).fully_known()) return {};
   const Shape s = ctx.in(i).concrete();
   const int64_t n = shape_numel(s);
   if (n == 1) return {};
   if (!allow_per_channel) return ctx.fail("{} must hold one value, got shape {}", what, shape_str(s));
-  const size_t w = ctx.node.op_type == "QLinearConv" ? 3 : 1;
   if (s.size() != 1) return ctx.fail("{} must be a scalar or 1-D, got shape {}", what, shape_str(s));
   if (ctx.in(w).has_rank() && ctx.in(w).rank() > 0 && (*ctx.in(w).shape)[0].known() &&
       (*ctx.in(w).shape)[0].value != n)
@@ -42,7 +41,7 @@ Status check_types(InferContext& ctx, size_t x, size_t x_zp, size_t w, size_t w_
   return {};
 }
 
-// The integer convolution; calls emit(image, group, acc) with acc = [out_c_g, out_size] int32
+// The integer convolution; calls emit(image, group, plan, acc) with acc = [out_c_g, out_size] int32
 // for each image and group. `out` (optional) receives acc in place when it is the int32 output.
 template <class Emit>
 Status integer_conv(KernelContext& ctx, const Tensor& x, const Tensor* x_zp, const Tensor& w, const Tensor* w_zp,
@@ -87,8 +86,8 @@ Status integer_conv(KernelContext& ctx, const Tensor& x, const Tensor* x_zp, con
 Status infer_conv_integer(InferContext& ctx) {
   if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.fail("needs inputs x and w");
   SZ0_TRY(check_types(ctx, 0, 2, 1, 3));
-  SZ0_TRY(check_per_channel(ctx, 2, "x_zero_point", false));
-  SZ0_TRY(check_per_channel(ctx, 3, "w_zero_point", true));
+  SZ0_TRY(check_per_channel(ctx, 2, 1, "x_zero_point", false));
+  SZ0_TRY(check_per_channel(ctx, 3, 1, "w_zero_point", true));
   return infer_conv_shape(ctx, 0, 1, DType::Int32);
 }
 
@@ -112,13 +111,18 @@ Status infer_qlinear_conv(InferContext& ctx) {
   if (!is_q8(yt)) return ctx.fail("y_zero_point must be uint8 or int8, got {}", dtype_name(yt));
   if (ctx.has_input(8) && ctx.in(8).dtype != DType::Int32)
     return ctx.fail("bias must be int32, got {}", dtype_name(ctx.in(8).dtype));
-  SZ0_TRY(check_per_channel(ctx, 1, "x_scale", false));
-  SZ0_TRY(check_per_channel(ctx, 2, "x_zero_point", false));
-  SZ0_TRY(check_per_channel(ctx, 4, "w_scale", true));
-  SZ0_TRY(check_per_channel(ctx, 5, "w_zero_point", true));
-  SZ0_TRY(check_per_channel(ctx, 6, "y_scale", false));
-  SZ0_TRY(check_per_channel(ctx, 7, "y_zero_point", false));
-  SZ0_TRY(check_per_channel(ctx, 8, "B", true));
+  SZ0_TRY(check_per_channel(ctx, 1, 3, "x_scale", false));
+  SZ0_TRY(check_per_channel(ctx, 2, 3, "x_zero_point", false));
+  SZ0_TRY(check_per_channel(ctx, 4, 3, "w_scale", true));
+  SZ0_TRY(check_per_channel(ctx, 5, 3, "w_zero_point", true));
+  SZ0_TRY(check_per_channel(ctx, 6, 3, "y_scale", false));
+  SZ0_TRY(check_per_channel(ctx, 7, 3, "y_zero_point", false));
+  if (ctx.has_input(8) && ctx.in(8).fully_known() && ctx.in(3).has_rank() && ctx.in(3).rank() > 0) {
+    const Shape b = ctx.in(8).concrete();
+    const Dim& m = (*ctx.in(3).shape)[0];
+    if (b.size() != 1 || (m.known() && b[0] != m.value))
+      return ctx.fail("B has shape {}, expected one value per output channel", shape_str(b));
+  }
   return infer_conv_shape(ctx, 0, 3, yt);
 }
 

@@ -6,6 +6,7 @@
 #include "ops/shape_util.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -27,8 +28,12 @@ inline QRange qrange(DType t) { return t == DType::Int8 ? QRange{-128, 127} : QR
 // Rounds to nearest, ties to even, for |v| < 2^22: adding 1.5 * 2^23 pushes the fraction bits out
 // of the mantissa under the default rounding mode. Branch-free so loops over it vectorize.
 inline float round_half_even_small(float v) {
+#if defined(__FAST_MATH__)
+  return std::nearbyint(v);  // reassociation would fold the trick below to `v`
+#else
   constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
   return (v + kMagic) - kMagic;
+#endif
 }
 
 // saturate(round_half_even(v) + zp) into [lo, hi]; NaN maps to lo. Clamping to [lo - zp, hi - zp]

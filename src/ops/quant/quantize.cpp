@@ -89,21 +89,22 @@ void quantize_loop(const X* x, Q* y, const AxisLayout& l, const std::vector<floa
     for (int64_t row = r0; row < r1; ++row) {
       const int64_t c = row % l.channels;
       const int32_t z = zp[c];
-      const X* xs = x + row * l.inner;
-      Q* ys = y + row * l.inner;
+      const int64_t inner = l.inner;  // a local: stores through Q* (a char type) may alias `l`
+      const X* xs = x + row * inner;
+      Q* ys = y + row * inner;
       if constexpr (std::is_same_v<X, float>) {
         const float s = scale[c];
         const float lo = static_cast<float>(r.lo - z), hi = static_cast<float>(r.hi - z);
-        for (int64_t i = 0; i < l.inner; ++i) ys[i] = static_cast<Q>(quantize_value(xs[i] / s, z, lo, hi));
+        for (int64_t i = 0; i < inner; ++i) ys[i] = static_cast<Q>(quantize_value(xs[i] / s, z, lo, hi));
       } else if constexpr (std::is_same_v<X, Float16> || std::is_same_v<X, BFloat16>) {
         const float s = scale[c];
         const float lo = static_cast<float>(r.lo - z), hi = static_cast<float>(r.hi - z);
-        for (int64_t i = 0; i < l.inner; ++i)
+        for (int64_t i = 0; i < inner; ++i)
           ys[i] = static_cast<Q>(quantize_value(static_cast<float>(xs[i]) / s, z, lo, hi));
       } else {
         // int32 and double inputs divide in double (int32 values above 2^24 are not floats).
         const double s = scale[c];
-        for (int64_t i = 0; i < l.inner; ++i) {
+        for (int64_t i = 0; i < inner; ++i) {
           double v = std::nearbyint(static_cast<double>(xs[i]) / s);
           v = v > r.lo - z ? v : r.lo - z;  // NaN maps to the low end
           v = v < r.hi - z ? v : r.hi - z;
@@ -231,7 +232,12 @@ Status run_dynamic_quantize(KernelContext& ctx) {
   uint8_t* yd = y.data<uint8_t>();
   const float qlo = static_cast<float>(0 - zp), qhi = static_cast<float>(255 - zp);
   kernels::parallel_for(n, ctx.threads(), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) yd[i] = static_cast<uint8_t>(quantize_value(x[i] / scale, zp, qlo, qhi));
+    // Locals, not captures: uint8 stores may alias anything reached through the closure.
+    const float s = scale, l = qlo, h = qhi;
+    const int32_t z = zp;
+    const float* xs = x;
+    uint8_t* ys = yd;
+    for (int64_t i = b; i < e; ++i) ys[i] = static_cast<uint8_t>(quantize_value(xs[i] / s, z, l, h));
   }, 1 << 15);
   if (ctx.num_outputs() > 1) ctx.output(1, DType::Float, {}).data<float>()[0] = scale;
   if (ctx.num_outputs() > 2) ctx.output(2, DType::UInt8, {}).data<uint8_t>()[0] = static_cast<uint8_t>(zp);

@@ -189,6 +189,7 @@ Result<Geometry> geometry(const Node& node, const Attrs& a, const Shape& in, con
         const size_t d = static_cast<size_t>(axes[i]);
         geo.scale[d] = s;
         geo.width[d] = s * static_cast<double>(in[d]);
+        if (geo.width[d] >= 4e18) return error("{}: sizes give an output too large", node.label());
         geo.out[d] = static_cast<int64_t>(geo.width[d] + 0.5);
       }
     }
@@ -235,7 +236,8 @@ Status infer_resize(InferContext& ctx) {
   if (!g.scales.empty() && g.scales.size() == axes.size()) {
     for (size_t i = 0; i < axes.size(); ++i) {
       const Dim& d = in[static_cast<size_t>(axes[i])];
-      if (d.known()) dims[static_cast<size_t>(axes[i])] = Dim(static_cast<int64_t>(std::floor(g.scales[i] * d.value)));
+      const double w = g.scales[i] * static_cast<double>(d.value);
+      if (d.known() && g.scales[i] > 0 && w < 4e18) dims[static_cast<size_t>(axes[i])] = Dim(static_cast<int64_t>(std::floor(w)));
       else if (g.scales[i] == 1.0) dims[static_cast<size_t>(axes[i])] = d;
     }
   } else if (!g.sizes.empty() && g.sizes.size() == axes.size() && a.aspect == Aspect::Stretch) {
@@ -307,8 +309,11 @@ AxisMap axis_map(const Attrs& a, const Geometry& geo, size_t d, int64_t in, int6
   m.outside.assign(static_cast<size_t>(out), 0);
   bool identity = in == out;
   for (int64_t o = 0; o < out; ++o) {
-    // Keep x bounded so the integer conversions below stay defined on absurd coordinates.
-    const double x = std::clamp(original_coord(a, geo, d, in, out, o), -4.0 - in, 4.0 + 2.0 * in);
+    // Keep x bounded so the integer conversions below stay defined on absurd coordinates (a roi
+    // of NaN or inf, say).
+    double x = original_coord(a, geo, d, in, out, o);
+    if (std::isnan(x)) x = a.coord == Coord::TfCropAndResize ? -1.0 : 0.0;
+    x = std::clamp(x, -4.0 - static_cast<double>(in), 4.0 + 2.0 * static_cast<double>(in));
     int64_t* ix = &m.idx[static_cast<size_t>(o) * taps];
     double* w = &m.w[static_cast<size_t>(o) * taps];
     if (a.coord == Coord::TfCropAndResize && (x < 0 || x > static_cast<double>(in - 1))) {

@@ -2,6 +2,7 @@
 
 #include "kernels/parallel.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sz0::ops::tensorops {
@@ -87,35 +88,50 @@ void copy_rows(const U* src, U* dst, const std::vector<Axis>& ax, int threads) {
 }
 
 // Transpose-like copy: the destination's innermost axis `ax.back()` is contiguous, the source's
-// contiguous axis is ax[j]. Both are walked in square tiles so reads and writes stay in cache.
+// contiguous axis is ax[j]. Square tiles of one cache line per side go through a small buffer, so
+// every source and destination line is touched once per tile even when the strides are powers of
+// two (which would make a direct strided walk evict its own lines).
 template <class U>
 void copy_tiled(const U* src, U* dst, const std::vector<Axis>& ax, size_t j, int threads) {
-  constexpr int64_t B = 32;
+  constexpr int64_t B = std::clamp<int64_t>(64 / static_cast<int64_t>(sizeof(U)), 8, 64);
   const Axis last = ax.back(), inner = ax[j];
   std::vector<Axis> outer;
   for (size_t k = 0; k + 1 < ax.size(); ++k)
     if (k != j) outer.push_back(ax[k]);
   int64_t n_outer = 1;
   for (const Axis& a : outer) n_outer *= a.n;
-  const int64_t blocks = (inner.n + B - 1) / B;
+  // A task is one band of B source rows (B destination columns): the source is read in order and
+  // each destination line is written whole.
+  const int64_t bands = (last.n + B - 1) / B;
   kernels::parallel_for(
-      n_outer * blocks, threads,
+      n_outer * bands, threads,
       [&](int64_t b, int64_t e) {
+        alignas(64) U tile[B][B];
         for (int64_t t = b; t < e; ++t) {
           int64_t so, dd;
-          decompose(t / blocks, outer, so, dd);
-          const int64_t a0 = (t % blocks) * B, a1 = std::min(inner.n, a0 + B);
-          for (int64_t c0 = 0; c0 < last.n; c0 += B) {
-            const int64_t c1 = std::min(last.n, c0 + B);
-            for (int64_t a = a0; a < a1; ++a) {
-              const U* s = src + so + a * inner.s;
-              U* d = dst + dd + a * inner.d;
-              for (int64_t c = c0; c < c1; ++c) d[c] = s[c * last.s];
+          decompose(t / bands, outer, so, dd);
+          const int64_t c0 = (t % bands) * B, nc = std::min(last.n - c0, B);
+          const U* s0 = src + so + c0 * last.s;  // inner.s == 1
+          U* d0 = dst + dd + c0;
+          for (int64_t a0 = 0; a0 < inner.n; a0 += B) {
+            const int64_t na = std::min(inner.n - a0, B);
+            if (na == B && nc == B) {
+              for (int64_t c = 0; c < B; ++c) {
+                const U* s = s0 + c * last.s + a0;
+                for (int64_t a = 0; a < B; ++a) tile[a][c] = s[a];
+              }
+              for (int64_t a = 0; a < B; ++a) std::memcpy(d0 + (a0 + a) * inner.d, tile[a], sizeof(U) * B);
+            } else {
+              for (int64_t c = 0; c < nc; ++c) {
+                const U* s = s0 + c * last.s + a0;
+                for (int64_t a = 0; a < na; ++a) tile[a][c] = s[a];
+              }
+              for (int64_t a = 0; a < na; ++a) std::memcpy(d0 + (a0 + a) * inner.d, tile[a], sizeof(U) * nc);
             }
           }
         }
       },
-      std::max<int64_t>(1, 16384 / std::max<int64_t>(B * last.n, 1)));
+      std::max<int64_t>(1, 16384 / std::max<int64_t>(B * inner.n, 1)));
 }
 
 template <class U>

@@ -241,3 +241,42 @@ TEST(Loop, InferTypes) {
   EXPECT_EQ(ctx.outputs[1].dtype, DType::Float);
   EXPECT_EQ(ctx.outputs[2].str(), "int64[5]");
 }
+
+TEST(Loop, DeepCaptureThroughBranchThatDoesNotReadIt) {
+  // x is read only by a Loop body nested in an If branch; the branch itself never names it, and
+  // the main graph does not use x after the If.
+  Graph body = make_graph("body", {vi("i", DType::Int64, kScalar), vi("c", DType::Bool, kScalar), vi("acc_in")},
+                          {vi("c", DType::Bool, kScalar), vi("acc_out")}, {test_node("Add", {"acc_in", "x"}, {"acc_out"})});
+  Graph then_g = make_graph("then", {}, {vi("res")},
+                            {make_node("Loop", {"m", "", "zero"}, {"res"}, {attr_graph("body", body)})},
+                            {{"zero", Tensor::scalar<float>(0)}});
+  Graph else_g = make_graph("else", {}, {vi("e")}, {}, {{"e", Tensor::scalar<float>(-1)}});
+  Node twice = test_node("Add", {"x0", "x0"}, {"x"});
+  Node n = make_node("If", {"cond"}, {"y"}, {attr_graph("then_branch", then_g), attr_graph("else_branch", else_g)});
+  Node after = test_node("Add", {"y", "y"}, {"z"});
+  Graph g = make_graph("main", inputs_of({{"cond", Tensor::scalar(true)}, {"m", Tensor::scalar<int64_t>(3)}, {"x0", Tensor::scalar<float>(1.5f)}}),
+                       {vi("z")}, {twice, n, after});
+  auto r = run_graph(g, {{"cond", Tensor::scalar(true)}, {"m", Tensor::scalar<int64_t>(3)}, {"x0", Tensor::scalar<float>(1.5f)}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TENSOR_NEAR((*r)[0], Tensor::scalar<float>(18.0f), 0, 0);  // 2 * (3 * 3)
+}
+
+TEST(Loop, WholeGraphInferenceThroughLoop) {
+  // Static types reach the ops after a Loop (session creation infers the whole graph first).
+  Node loop = make_node("Loop", {"m", "", "y0"}, {"y", "ys", "is"}, {attr_graph("body", accumulate_body(false))});
+  Node after = test_node("Add", {"is", "is"}, {"z"});
+  const Tensor y0 = Tensor::from_vector<float>({1, 2});
+  std::vector<std::pair<std::string, Tensor>> feeds{{"m", Tensor::scalar<int64_t>(4)}, {"y0", y0}, {"x", y0}};
+  Graph g = make_graph("main", inputs_of(feeds), {vi("z")}, {loop, after});
+  Model m;
+  m.opsets = {{"", 17}, {"test", 1}};
+  m.graph = g;
+  auto types = infer_graph(m.graph, m);
+  ASSERT_TRUE(types.ok()) << types.status().message();
+  EXPECT_EQ(types->types.at("is").str(), "int64[?]");
+  EXPECT_EQ(types->types.at("z").dtype, DType::Int64);
+  EXPECT_EQ(types->types.at("ys").dtype, DType::Float);
+  auto r = run_graph(g, {feeds.begin(), feeds.end()});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TENSOR_NEAR((*r)[0], Tensor::from_vector<int64_t>({0, 2, 4, 6}), 0, 0);
+}

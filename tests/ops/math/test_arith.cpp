@@ -1,4 +1,5 @@
 #include "math_ref.h"
+#include "ops/math/vmath.h"
 
 using namespace sz0;
 using namespace sz0::test;
@@ -222,4 +223,35 @@ TEST(BitShift, LeftRight) {
   EXPECT_FALSE(run_node({.op_type = "BitShift", .inputs = {u, u}, .attributes = {attr_string("direction", "UP")}}).ok());
   Tensor i = Tensor::from_vector<int32_t>({1});
   EXPECT_FALSE(run_node({.op_type = "BitShift", .inputs = {i, i}, .attributes = {attr_string("direction", "LEFT")}}).ok());
+}
+
+TEST(Pow, ScalarExponentFastPaths) {
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor a = Tensor::from_vector<float>({0.0f, -0.0f, 1.5f, -2.0f, 4.0f, inf, -inf, std::nanf(""), 1e-3f, 3e10f, -7.25f});
+  for (float e : {1.0f, 2.0f, 3.0f, 0.5f, 4.0f}) {
+    std::vector<Tensor> exps = {Tensor::scalar<float>(e), Tensor::from_vector<float>({e}, {1, 1})};
+    if (e == std::floor(e)) exps.push_back(Tensor::scalar<int64_t>(static_cast<int64_t>(e)));
+    for (const Tensor& b : exps) {
+      Tensor y = run1({.op_type = "Pow", .inputs = {a, b}});
+      Tensor expect = ref_binary(a, b, DType::Float, [](double x, double z) { return std::pow(x, z); });
+      EXPECT_TENSOR_NEAR(y, expect, 0, 1e-6) << "exponent " << e << " shape " << shape_str(b.shape());
+      if (e == 0.5f) {
+        EXPECT_FALSE(std::signbit(y.data<float>()[1]));  // pow(-0, .5) = +0
+      }
+    }
+  }
+}
+
+TEST(VMath, VectorFormMatchesScalar) {
+  Tensor x = random_tensor(DType::Float, {1001}, 9, -12, 12);
+  std::vector<float> v(1001), s(1001);
+  auto check = [&](auto f, const char* name) {
+    ops::math::simd_map(x.data<float>(), v.data(), 1001, f);
+    for (int i = 0; i < 1001; ++i) s[i] = f(x.data<float>()[i]);
+    for (int i = 0; i < 1001; ++i) ASSERT_EQ(v[i], s[i]) << name << " at " << x.data<float>()[i];
+  };
+  check([](auto t) { return ops::math::vexp(t); }, "exp");
+  check([](auto t) { return ops::math::vtanh(t); }, "tanh");
+  check([](auto t) { return ops::math::vsigmoid(t); }, "sigmoid");
+  check([](auto t) { return ops::math::verf(t); }, "erf");
 }

@@ -73,7 +73,7 @@ TEST(Where, BroadcastAllDtypes) {
         << dtype_name(t);
   }
   Tensor c = rnd_bool({64, 1, 300}, 1);
-  Tensor x = random_tensor(DType::Float, {64, 1}, 2), y = random_tensor(DType::Float, {7, 300}, 3);
+  Tensor x = random_tensor(DType::Float, {7, 1}, 2), y = random_tensor(DType::Float, {1, 300}, 3);
   EXPECT_TENSOR_NEAR(run1({.op_type = "Where", .inputs = {c, x, y}}, 3),
                      ref_map({c, x, y}, DType::Float, [](const std::vector<double>& v) { return v[0] ? v[1] : v[2]; }), 0, 0);
   EXPECT_FALSE(run_node({.op_type = "Where", .inputs = {x, x, x}}).ok());

@@ -2,6 +2,7 @@
 #include "ops/math/vmath.h"
 
 #include <bit>
+#include <cstdio>
 
 using namespace sz0;
 using namespace sz0::test;
@@ -105,6 +106,7 @@ TEST(Unary, SpecialValues) {
   for (int64_t i = 0; i < x.numel(); ++i) {
     const float e = std::exp(x.data<float>()[i]), g = y.data<float>()[i];
     if (std::isnan(e)) EXPECT_TRUE(std::isnan(g));
+    else if (std::isinf(e)) EXPECT_EQ(g, e);
     else EXPECT_NEAR(g, e, std::fabs(e) * 1e-6 + 1e-44) << "exp(" << x.data<float>()[i] << ")";
   }
   Tensor s = run1({.op_type = "Sign", .inputs = {x}});
@@ -131,9 +133,17 @@ TEST(VMath, AccuracySweep) {
     }
   }
   for (float x = -1e-3f; x < 1e-3f; x += 1.37e-7f) worst_tanh = std::max(worst_tanh, ulps(ops::math::vtanh(x), std::tanh(static_cast<double>(x))));
+  double worst_erf = 0;
+  for (float x = -5.0f; x < 5.0f; x += 0.0000731f) worst_erf = std::max(worst_erf, ulps(ops::math::verf(x), std::erf(static_cast<double>(x))));
+  for (float x = -1e-3f; x < 1e-3f; x += 1.37e-7f) worst_erf = std::max(worst_erf, ulps(ops::math::verf(x), std::erf(static_cast<double>(x))));
+  EXPECT_LT(worst_erf, 3.0);
+  EXPECT_TRUE(std::isnan(ops::math::verf(std::nanf(""))));
+  EXPECT_EQ(ops::math::verf(std::numeric_limits<float>::infinity()), 1.0f);
+  EXPECT_EQ(ops::math::verf(-std::numeric_limits<float>::infinity()), -1.0f);
   EXPECT_LT(worst_exp, 3.0);
   EXPECT_LT(worst_tanh, 4.0);
   EXPECT_LT(worst_sig, 4.0);
+  std::printf("worst ulps: exp %.2f tanh %.2f sigmoid %.2f erf %.2f\n", worst_exp, worst_tanh, worst_sig, worst_erf);
   EXPECT_EQ(ops::math::vexp(-1000.0f), 0.0f);
   EXPECT_TRUE(std::isinf(ops::math::vexp(89.0f)));
   EXPECT_TRUE(std::isnan(ops::math::vexp(std::nanf(""))));

@@ -118,3 +118,26 @@ TEST(Einsum, Errors) {
   EXPECT_FALSE(einsum("ij,jk->ik", {x, random_tensor(DType::Float, {5, 2}, 2)}).ok());
   EXPECT_FALSE(einsum("ij,jk->ik", {x, random_tensor(DType::Double, {4, 2}, 2)}).ok());
 }
+
+TEST(Einsum, GemmPathMatchesGeneric) {
+  // Float takes the GEMM path where it can; double runs the generic loop on the same data.
+  struct Case {
+    std::string eq;
+    Shape a, b;
+  };
+  const Case cases[] = {
+      {"kbj,jib->ibk", {4, 3, 5}, {5, 6, 3}}, {"bhqd,bhkd->bhqk", {2, 3, 7, 8}, {2, 3, 9, 8}},
+      {"ij,kl->iljk", {2, 3}, {4, 5}},         {"...ij,...jk->...ki", {3, 7, 9}, {3, 9, 5}},
+      {"ij,ij->", {7, 9}, {7, 9}},             {"ab,b->a", {6, 4}, {4}},
+      {"ij,jk->ik", {1, 9}, {9, 1}},           {"i,j", {3}, {4}},
+      {"bij,bjk->bik", {1, 3, 4}, {5, 4, 2}},  {"ij,jk", {3, 0}, {0, 2}},
+  };
+  for (const Case& c : cases) {
+    Tensor a = random_tensor(DType::Float, c.a, 1), b = random_tensor(DType::Float, c.b, 2);
+    auto rf = einsum(c.eq, {a, b});
+    auto rd = einsum(c.eq, {a.cast(DType::Double), b.cast(DType::Double)});
+    ASSERT_TRUE(rf.ok()) << c.eq << ": " << rf.status().message();
+    ASSERT_TRUE(rd.ok()) << c.eq << ": " << rd.status().message();
+    EXPECT_TENSOR_NEAR(*rf, rd->cast(DType::Float)) << c.eq;
+  }
+}

@@ -1,4 +1,5 @@
 #include "nn_ref.h"
+#include "ops/shape_util.h"
 
 using namespace sz0;
 using namespace sz0::test;

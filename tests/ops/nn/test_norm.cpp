@@ -199,3 +199,20 @@ TEST(Dropout, InferenceIdentityAndMask) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("training"), std::string::npos);
 }
+
+TEST(BatchNormalization, PerActivationOpset7) {
+  Tensor x = random_tensor(DType::Float, {2, 3, 4}, 1);
+  Tensor s = random_tensor(DType::Float, {3, 4}, 2), b = random_tensor(DType::Float, {3, 4}, 3);
+  Tensor m = random_tensor(DType::Float, {3, 4}, 4), v = random_tensor(DType::Float, {3, 4}, 5, 0.1, 2.0);
+  auto r = run_node({.op_type = "BatchNormalization", .inputs = {x, s, b, m, v}, .attributes = {attr_int("spatial", 0)},
+                     .opset = 7});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto xv = x.to_double(), sv = s.to_double(), bv = b.to_double(), mv = m.to_double(), vv = v.to_double();
+  Tensor ref(DType::Double, x.shape());
+  for (int i = 0; i < 24; ++i) {
+    const int k = i % 12;
+    ref.data<double>()[i] = sv[k] * (xv[i] - mv[k]) / std::sqrt(vv[k] + 1e-5f) + bv[k];
+  }
+  EXPECT_TENSOR_NEAR((*r)[0], ref.cast(DType::Float));
+  EXPECT_FALSE(run_node({.op_type = "BatchNormalization", .inputs = {x, s, b, m, v}, .opset = 9}).ok());
+}

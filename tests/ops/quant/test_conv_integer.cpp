@@ -285,6 +285,7 @@ TEST(QLinearConv, Errors) {
   EXPECT_FALSE(conv({x, s, xz, w, s, wz, Tensor::from_vector<float>({1, 2, 3}), xz}));       // y_scale not scalar
   EXPECT_FALSE(conv({x, s, xz, w, s, wz, s, xz, qtensor(DType::Int32, {1, 2}, {2})}));       // bias length
   EXPECT_FALSE(conv({x, s, xz, w, s, wz, s, xz, Tensor(DType::Float, {3})}));                // bias type
+  EXPECT_FALSE(conv({x, s, xz, w, s, wz, s, xz, qtensor(DType::Int32, {1}, {1})}));          // one bias for 3 channels
   EXPECT_FALSE(conv({x, s, Tensor::scalar<int8_t>(0), w, s, wz, s, xz}));                    // x zero point type
   EXPECT_FALSE(conv({x, s, xz, w, s, wz, s, Tensor::scalar<int32_t>(0)}));                   // y zero point type
 }
