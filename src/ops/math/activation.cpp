@@ -179,10 +179,8 @@ Status run_prelu(KernelContext& ctx) {
   visit_dtype(x.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(kPReluTypes)) {
       using C = compute_t<T>;
-      binary_loop(plan, x.data<T>(), slope.data<T>(), y.data<T>(), ctx.threads(), [](T a, T s) {
-        const C v = static_cast<C>(a);
-        return to_out<T>(v < C(0) ? static_cast<C>(s) * v : v);
-      });
+      binary_apply(plan, x.data<T>(), slope.data<T>(), y.data<T>(), ctx.threads(),
+                   [](C v, C s) { return v < C(0) ? s * v : v; });
       done = true;
     }
   });

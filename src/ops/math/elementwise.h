@@ -5,6 +5,7 @@
 
 #include "kernels/parallel.h"
 #include "ops/op.h"
+#include "ops/math/halfconv.h"
 #include "ops/math/vmath.h"
 #include "ops/shape_util.h"
 
@@ -190,6 +191,74 @@ void unary_loop(const T* x, O* y, int64_t n, int threads, F f, int64_t grain = k
       grain);
 }
 
+// ---- halves through float blocks --------------------------------------------------------------
+
+constexpr int64_t kBlock = 256;
+
+// y = f(x) with f on compute types (float for halves); halves are converted a block at a time.
+// `simd` (callable on f32x4 too) lets the float blocks use simd_map.
+template <bool Simd = false, class T, class O, class F>
+void unary_apply(const T* x, O* y, int64_t n, int threads, F f, int64_t grain = kGrain) {
+  if constexpr (is_half_v<T>) {
+    kernels::parallel_for(
+        n, threads,
+        [&](int64_t b, int64_t e) {
+          float buf[kBlock];
+          for (int64_t i = b; i < e; i += kBlock) {
+            const int64_t m = std::min(kBlock, e - i);
+            halves_to_float(x + i, buf, m);
+            if constexpr (std::is_same_v<O, T>) {
+              if constexpr (Simd) simd_map(buf, buf, m, f);
+              else for (int64_t j = 0; j < m; ++j) buf[j] = static_cast<float>(f(buf[j]));
+              float_to_halves(buf, y + i, m);
+            } else {
+              for (int64_t j = 0; j < m; ++j) y[i + j] = to_out<O>(f(buf[j]));
+            }
+          }
+        },
+        grain);
+  } else if constexpr (Simd && std::is_same_v<T, float> && std::is_same_v<O, float>) {
+    kernels::parallel_for(n, threads, [&](int64_t b, int64_t e) { simd_map(x + b, y + b, e - b, f); }, grain);
+  } else {
+    unary_loop(x, y, n, threads, [&](T v) { return to_out<O>(f(v)); }, grain);
+  }
+}
+
+// Reads n elements of a broadcast run (stride 0 or 1) of halves as floats.
+template <class H>
+inline void load_run(const H* p, int64_t stride, int64_t n, float* dst) {
+  if (stride == 1) {
+    halves_to_float(p, dst, n);
+  } else {
+    const float v = stride == 0 ? static_cast<float>(*p) : 0.0f;
+    for (int64_t j = 0; j < n; ++j) dst[j] = stride == 0 ? v : static_cast<float>(p[j * stride]);
+  }
+}
+
+// o = f(a, b) over a plan, with f on compute types; halves go through float blocks.
+template <class T, class O, class F>
+void binary_apply(const BroadcastPlan& p, const T* a, const T* b, O* o, int threads, F f, int64_t grain = kGrain) {
+  if constexpr (is_half_v<T>) {
+    const int64_t sa = p.inner_stride[0], sb = p.inner_stride[1];
+    for_each_run<2>(p, threads, grain, [&](int64_t oo, const std::array<int64_t, 2>& off, int64_t n) {
+      float ba[kBlock], bb[kBlock];
+      for (int64_t i = 0; i < n; i += kBlock) {
+        const int64_t m = std::min(kBlock, n - i);
+        load_run(a + off[0] + i * sa, sa, m, ba);
+        load_run(b + off[1] + i * sb, sb, m, bb);
+        if constexpr (std::is_same_v<O, T>) {
+          for (int64_t j = 0; j < m; ++j) ba[j] = static_cast<float>(f(ba[j], bb[j]));
+          float_to_halves(ba, o + oo + i, m);
+        } else {
+          for (int64_t j = 0; j < m; ++j) o[oo + i + j] = to_out<O>(f(ba[j], bb[j]));
+        }
+      }
+    });
+  } else {
+    binary_loop(p, a, b, o, threads, [&](T x, T y) { return to_out<O>(f(x, y)); }, grain);
+  }
+}
+
 // ---- op-level helpers -------------------------------------------------------------------------
 
 // Applies f (on compute types, e.g. a generic lambda) to every element of input 0; output 0 has
@@ -202,9 +271,7 @@ Status map_unary(KernelContext& ctx, F f, int64_t grain = kGrain) {
   visit_dtype(x.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(Set)) {
       using O = std::conditional_t<std::is_void_v<Out>, T, Out>;
-      using C = compute_t<T>;
-      unary_loop(x.data<T>(), y.data<O>(), x.numel(), ctx.threads(),
-                 [&](T v) { return to_out<O>(f(static_cast<C>(v))); }, grain);
+      unary_apply(x.data<T>(), y.data<O>(), x.numel(), ctx.threads(), f, grain);
       done = true;
     }
   });
@@ -241,9 +308,7 @@ Status map_binary(KernelContext& ctx, F f, int64_t grain = kGrain) {
   visit_dtype(a.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(Set)) {
       using O = std::conditional_t<std::is_void_v<Out>, T, Out>;
-      using C = compute_t<T>;
-      binary_loop(plan, a.data<T>(), b.data<T>(), o.data<O>(), ctx.threads(),
-                  [&](T x, T y) { return to_out<O>(f(static_cast<C>(x), static_cast<C>(y))); }, grain);
+      binary_apply(plan, a.data<T>(), b.data<T>(), o.data<O>(), ctx.threads(), f, grain);
       done = true;
     }
   });
@@ -254,16 +319,17 @@ Status map_binary(KernelContext& ctx, F f, int64_t grain = kGrain) {
 template <class FV, class FD>
 Status map_unary_simd(KernelContext& ctx, FV fv, FD fd, int64_t grain) {
   const Tensor& x = ctx.in(0);
-  if (x.dtype() == DType::Float) {
-    Tensor& y = ctx.output(0);
-    const float* xp = x.data<float>();
-    float* yp = y.data<float>();
-    kernels::parallel_for(
-        x.numel(), ctx.threads(), [&](int64_t b, int64_t e) { simd_map(xp + b, yp + b, e - b, fv); }, grain);
-    return {};
-  }
   if (x.dtype() == DType::Double) return map_unary<bit(DType::Double)>(ctx, fd, grain);
-  return map_unary<bit(DType::Float16) | bit(DType::BFloat16)>(ctx, fv, grain);
+  bool done = false;
+  visit_dtype(x.dtype(), [&]<class T>() {
+    if constexpr (std::is_same_v<compute_t<T>, float>) {
+      Tensor& y = ctx.output(0);
+      unary_apply<true>(x.data<T>(), y.data<T>(), x.numel(), ctx.threads(), fv, grain);
+      done = true;
+    }
+  });
+  if (!done) return ctx.fail("unsupported dtype {}", dtype_name(x.dtype()));
+  return {};
 }
 
 // Inference of a unary op: output = input 0's shape, dtype = input's or `out`.

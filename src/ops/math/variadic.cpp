@@ -34,16 +34,14 @@ Status fold_inputs(KernelContext& ctx, F f, bool mean) {
   visit_dtype(o.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(kNumericTypes)) {
       using C = compute_t<T>;
-      auto g = [&](T x, T y) { return to_out<T>(f(static_cast<C>(x), static_cast<C>(y))); };
-      binary_loop(make_plan({&ctx.in(0).shape(), &ctx.in(1).shape()}, o.shape()), ctx.in(0).data<T>(),
-                  ctx.in(1).data<T>(), o.data<T>(), ctx.threads(), g);
+      binary_apply(make_plan({&ctx.in(0).shape(), &ctx.in(1).shape()}, o.shape()), ctx.in(0).data<T>(),
+                   ctx.in(1).data<T>(), o.data<T>(), ctx.threads(), f);
       for (size_t i = 2; i < n; ++i)  // in place: each output element reads only itself
-        binary_loop(make_plan({&o.shape(), &ctx.in(i).shape()}, o.shape()), o.data<T>(), ctx.in(i).data<T>(),
-                    o.data<T>(), ctx.threads(), g);
+        binary_apply(make_plan({&o.shape(), &ctx.in(i).shape()}, o.shape()), o.data<T>(), ctx.in(i).data<T>(),
+                     o.data<T>(), ctx.threads(), f);
       if (mean) {
         const C count = static_cast<C>(n);
-        unary_loop(o.data<T>(), o.data<T>(), o.numel(), ctx.threads(),
-                   [count](T x) { return to_out<T>(static_cast<C>(x) / count); });
+        unary_apply(o.data<T>(), o.data<T>(), o.numel(), ctx.threads(), [count](C x) { return x / count; });
       }
       done = true;
     }
@@ -138,11 +136,9 @@ Status run_clip(KernelContext& ctx) {
       }
       Tensor& y = ctx.output(0);
       // min(max(x, lo), hi): with lo > hi every element becomes hi; NaN stays NaN.
-      unary_loop(x.data<T>(), y.data<T>(), x.numel(), ctx.threads(), [lo, hi](T v) {
-        C c = static_cast<C>(v);
+      unary_apply(x.data<T>(), y.data<T>(), x.numel(), ctx.threads(), [lo, hi](C c) {
         c = c < lo ? lo : c;
-        c = c > hi ? hi : c;
-        return to_out<T>(c);
+        return c > hi ? hi : c;
       });
       done = true;
     }

@@ -3,6 +3,8 @@
 #include "ops/op.h"
 #include "ops/shape_util.h"
 
+#include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 namespace sz0::ops {

@@ -152,3 +152,33 @@ TEST(VMath, AccuracySweep) {
   EXPECT_EQ(ops::math::vsigmoid(-200.0f), 0.0f);
   EXPECT_EQ(ops::math::vsigmoid(200.0f), 1.0f);
 }
+
+// Block conversions of halves must match Float16/BFloat16 bit for bit.
+TEST(HalfConv, MatchesScalarConversions) {
+  std::vector<Float16> h(65536);
+  std::vector<BFloat16> bh(65536);
+  for (uint32_t i = 0; i < 65536; ++i) h[i].bits = bh[i].bits = static_cast<uint16_t>(i);
+  std::vector<float> f(65536);
+  ops::math::halves_to_float(h.data(), f.data(), 65535);  // odd count: the scalar tail runs too
+  for (uint32_t i = 0; i < 65535; ++i)
+    ASSERT_EQ(std::bit_cast<uint32_t>(f[i]), std::bit_cast<uint32_t>(Float16::to_float(static_cast<uint16_t>(i)))) << "half " << i;
+  ops::math::halves_to_float(bh.data(), f.data(), 65535);
+  for (uint32_t i = 0; i < 65535; ++i)
+    ASSERT_EQ(std::bit_cast<uint32_t>(f[i]), std::bit_cast<uint32_t>(BFloat16::to_float(static_cast<uint16_t>(i)))) << "bf16 " << i;
+
+  std::vector<float> src;
+  for (uint64_t u = 0; u <= 0xffffffffull; u += 997) src.push_back(std::bit_cast<float>(static_cast<uint32_t>(u)));
+  for (uint32_t u : {0x477fefffu, 0x477ff000u, 0x477ff001u, 0x47800000u, 0x33000000u, 0x33000001u, 0x387fffffu, 0x38800000u,
+                     0x7f800000u, 0xff800000u, 0x7fc00001u, 0xffa00000u, 0x80000000u, 0x00000001u, 0x3f800fffu, 0x3f801000u,
+                     0x3f803000u, 0x3f7fffffu})
+    src.push_back(std::bit_cast<float>(u));
+  src.push_back(1.0f);  // keep the count off a multiple of the lane width
+  std::vector<Float16> out(src.size());
+  std::vector<BFloat16> bout(src.size());
+  ops::math::float_to_halves(src.data(), out.data(), static_cast<int64_t>(src.size()));
+  ops::math::float_to_halves(src.data(), bout.data(), static_cast<int64_t>(src.size()));
+  for (size_t i = 0; i < src.size(); ++i) {
+    ASSERT_EQ(out[i].bits, Float16::from_float(src[i])) << "float bits " << std::bit_cast<uint32_t>(src[i]);
+    ASSERT_EQ(bout[i].bits, BFloat16::from_float(src[i])) << "float bits " << std::bit_cast<uint32_t>(src[i]);
+  }
+}
