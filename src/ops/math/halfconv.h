@@ -91,7 +91,7 @@ inline void float_to_halves(const float* src, H* dst, int64_t n) {
     if constexpr (std::is_same_v<H, Float16>) w = float_to_f16_bits(v);
     else w = float_to_bf16_bits(v);
     const u16x4 h = __builtin_convertvector(w, u16x4);
-    std::memcpy(dst + i, &h, sizeof h);
+    std::memcpy(static_cast<void*>(dst + i), &h, sizeof h);
   }
   for (; i < n; ++i) {
     if constexpr (std::is_same_v<H, Float16>) dst[i].bits = static_cast<uint16_t>(float_to_f16_bits(src[i]));
