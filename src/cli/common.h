@@ -44,5 +44,6 @@ void add_info(CLI::App& app, int& rc);
 void add_check(CLI::App& app, int& rc);
 void add_run(CLI::App& app, int& rc);
 void add_bench(CLI::App& app, int& rc);
+void add_zoo(CLI::App& app, int& rc);
 
 }  // namespace sz0::cli

@@ -61,7 +61,13 @@ expect unwritable_json 1 "$sz0" bench "$fx/tiny.onnx" --iterations 2 --warmup 0 
 expect no_verb 2 "$sz0"
 expect unknown_flag 2 "$sz0" run "$fx/tiny.onnx" --frobnicate
 expect bad_threads 2 "$sz0" run "$fx/tiny.onnx" --threads -3
-for verb in run bench info check; do expect "help_$verb" 0 "$sz0" "$verb" --help; done
+expect zoo_unknown_model 1 "$sz0" zoo export resnet-xl -o "$work/zoo.onnx"
+expect zoo_unwritable 1 "$sz0" zoo export mlp -o /proc/sz0-nope/mlp.onnx
+expect zoo_no_output 2 "$sz0" zoo export mlp
+expect zoo_no_subcommand 2 "$sz0" zoo
+expect zoo_bad_batch 2 "$sz0" zoo export mlp -o "$work/zoo.onnx" --batch 0
+expect zoo_unknown_dataset 1 "$sz0" zoo data imagenet -o "$work/zoo_data"
+for verb in run bench info check zoo; do expect "help_$verb" 0 "$sz0" "$verb" --help; done
 expect good_run 0 "$sz0" run "$fx/tiny.onnx" --random -o "$work/good"
 leftovers=$(find "$work" -name '*.tmp.*' | wc -l)
 if [ "$leftovers" != 0 ]; then echo "FAIL temporary files left behind: $leftovers"; fail=$((fail+1)); fi

@@ -105,18 +105,38 @@ void normalize_block(const T* x, T* y, int64_t n, int64_t inner, Mode mode, comp
 }
 
 // A row (inner == 1) of float: the common last-axis case, with vectorizable loops.
-void softmax_row_f32(const float* x, float* y, int64_t n, Mode mode) {
+// Row maximum, four lanes at a time. A NaN may be skipped here: it still reaches the sum through
+// exp, so the whole row comes out NaN as it should.
+float row_max_f32(const float* x, int64_t n) {
   float m = x[0];
-  int64_t arg = 0;
-  for (int64_t k = 1; k < n; ++k)
-    if (x[k] > m) {
-      m = x[k];
-      arg = k;
+  int64_t k = 0;
+  if (n >= 2 * kLanes) {
+    f32x4 mv;
+    std::memcpy(&mv, x, sizeof mv);
+    for (k = kLanes; k + kLanes <= n; k += kLanes) {
+      f32x4 v;
+      std::memcpy(&v, x + k, sizeof v);
+      mv = v > mv ? v : mv;
     }
+    for (int j = 0; j < kLanes; ++j) m = mv[j] > m ? mv[j] : m;
+  }
+  for (; k < n; ++k) m = x[k] > m ? x[k] : m;
+  return m;
+}
+
+void softmax_row_f32(const float* x, float* y, int64_t n, Mode mode) {
   if (mode == Mode::Hardmax) {
+    float m = x[0];
+    int64_t arg = 0;
+    for (int64_t k = 1; k < n; ++k)
+      if (x[k] > m) {
+        m = x[k];
+        arg = k;
+      }
     for (int64_t k = 0; k < n; ++k) y[k] = k == arg ? 1.0f : 0.0f;
     return;
   }
+  const float m = row_max_f32(x, n);
   simd_map(x, y, n, [m](auto v) { return vexp(v - m); });
   float acc[8] = {};
   int64_t k = 0;

@@ -107,3 +107,14 @@ TEST(Softmax, Errors) {
     EXPECT_FALSE(run_node({.op_type = op, .inputs = {random_tensor(DType::Int32, {2, 3}, 1)}}).ok()) << op;
   }
 }
+
+TEST(Softmax, NaNFillsItsRow) {
+  std::vector<float> v(2 * 19, 0.5f);
+  v[11] = std::nanf("");  // row 0 only
+  Tensor x = Tensor::from_vector(v, {2, 19});
+  for (const char* op : {"Softmax", "LogSoftmax"}) {
+    Tensor y = run1({.op_type = op, .inputs = {x}});
+    for (int i = 0; i < 19; ++i) EXPECT_TRUE(std::isnan(y.data<float>()[i])) << op << " " << i;
+    for (int i = 19; i < 38; ++i) EXPECT_FALSE(std::isnan(y.data<float>()[i])) << op << " " << i;
+  }
+}

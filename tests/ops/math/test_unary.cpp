@@ -1,4 +1,5 @@
 #include "math_ref.h"
+#include "ops/math/halfconv.h"
 #include "ops/math/vmath.h"
 
 #include <bit>

@@ -34,10 +34,6 @@ Tensor ref_dequantize(const Tensor& x, const std::vector<float>& scale, const st
   return y;
 }
 
-Tensor scalar_or_vec(const std::vector<float>& v, bool scalar) {
-  return scalar ? Tensor::scalar<float>(v[0]) : Tensor::from_vector(v);
-}
-
 }  // namespace
 
 TEST(QuantizeLinear, PerTensorBothTypes) {

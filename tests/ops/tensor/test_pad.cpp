@@ -95,7 +95,9 @@ TEST(Pad, AxesInputAndWrap) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TENSOR_EQ((*r)[0], pad_ref(x, {0, 2, 0, 3}, "constant", 0));
   r = run_node({.op_type = "Pad", .inputs = {x, i64({4, 7, 5, 8})}, .attributes = {attr_string("mode", "wrap")}, .opset = 19});
-  if (r.ok()) EXPECT_TENSOR_EQ((*r)[0], pad_ref(x, {4, 7, 5, 8}, "wrap", 0));
+  if (r.ok()) {
+    EXPECT_TENSOR_EQ((*r)[0], pad_ref(x, {4, 7, 5, 8}, "wrap", 0));
+  }
 }
 
 TEST(Pad, Errors) {

@@ -184,7 +184,8 @@ TEST(Unique, FlatAndAxis) {
         if (axis) s.attributes.push_back(attr_int("axis", *axis));
         auto r = run_node(s);
         ASSERT_TRUE(r.ok()) << r.status().message();
-        const std::optional<int64_t> norm = axis ? std::optional<int64_t>(*axis < 0 ? *axis + 3 : *axis) : std::nullopt;
+        std::optional<int64_t> norm;
+        if (axis) norm = *axis < 0 ? *axis + 3 : *axis;
         UniqueRef want = unique_ref(in, norm, sorted);
         EXPECT_TENSOR_EQ((*r)[0], want.y) << dtype_name(t) << " sorted " << sorted;
         EXPECT_EQ((*r)[1].to_int64(), want.indices);
