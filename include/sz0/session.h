@@ -26,6 +26,11 @@ struct GraphTypes {
 Result<GraphTypes> infer_graph(const Graph& graph, const Model& model,
                                const std::map<std::string, Shape>& input_shapes = {});
 
+// Basic simplification the session applies before planning: readers of Identity (and of
+// inference-mode Dropout) read the source instead; nodes and initializers no output depends on
+// are dropped. Subgraphs included. Outputs are unchanged.
+void simplify_for_inference(Model& model);
+
 // Ops the runtime lacks, as "Op" (or "domain:Op") with their opset, including inside subgraphs.
 std::vector<std::string> unsupported_ops(const Model& model);
 

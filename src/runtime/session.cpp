@@ -226,6 +226,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
     if (!v.type.opaque_type.empty()) return error("input '{}' has a non-tensor type (sequence, map or optional), not supported", v.name);
   for (const ValueInfo& v : im.model.graph.outputs)
     if (!v.type.opaque_type.empty()) return error("output '{}' has a non-tensor type (sequence, map or optional), not supported", v.name);
+  simplify_for_inference(im.model);
   auto types = infer_graph(im.model.graph, im.model, options.input_shapes);
   SZ0_ASSIGN(im.main, im.compile(im.model.graph, types.ok() ? &types.value() : nullptr, {}));
   return s;

@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
   }
   std::printf("\nper op (cases whose ops are all supported): passed/total\n");
   for (auto& [op, pf] : per_op)
-    if (pf.second || o.verbose) std::printf("  %-28s %d/%d\n", op.c_str(), pf.first, pf.first + pf.second);
+    std::printf("  %-28s %d/%d\n", op.c_str(), pf.first, pf.first + pf.second);
   std::printf("\n");
   for (auto& s : summary) std::printf("%s\n", s.c_str());
   const int supported = total_pass + total_fail + total_allowed;

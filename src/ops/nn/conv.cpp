@@ -1,32 +1,10 @@
 // Conv: im2col + GEMM (oneDNN sgemm for float; halves go through float; double through a
 // templated GEMM). Pointwise stride-1 unpadded convolutions skip im2col.
-#include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "ops/nn/nn_util.h"
 
 namespace sz0::ops::nn {
 namespace {
-
-// Kernel shape from the attribute or the weight's spatial dims (unknown entries as -1).
-Result<std::vector<int64_t>> conv_kernel_shape(const Node& node, const TypeInfo& w, int nd) {
-  if (node.has_attr("kernel_shape")) {
-    auto k = node.attr_ints("kernel_shape");
-    if (static_cast<int>(k.size()) != nd)
-      return error("{}: kernel_shape has {} values, expected {}", node.label(), k.size(), nd);
-    if (w.has_rank() && w.rank() == nd + 2)
-      for (int d = 0; d < nd; ++d) {
-        const Dim& wd = (*w.shape)[d + 2];
-        if (wd.known() && wd.value != k[d])
-          return error("{}: kernel_shape {} does not match weight dim {}", node.label(), k[d], wd.value);
-      }
-    return k;
-  }
-  std::vector<int64_t> k(nd, -1);
-  if (w.has_rank())
-    for (int d = 0; d < nd; ++d)
-      if ((*w.shape)[d + 2].known()) k[d] = (*w.shape)[d + 2].value;
-  return k;
-}
 
 Status infer_conv(InferContext& ctx) {
   if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
@@ -34,46 +12,17 @@ Status infer_conv(InferContext& ctx) {
   const TypeInfo& w = ctx.in(1);
   TypeInfo& o = ctx.out(0);
   o.dtype = x.dtype;
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   if (w.dtype != DType::Undefined && x.dtype != DType::Undefined && w.dtype != x.dtype)
     return ctx.fail("W type {} differs from X type {}", dtype_name(w.dtype), dtype_name(x.dtype));
-  if (!x.has_rank() && !w.has_rank()) return {};
-  const int rank = x.has_rank() ? x.rank() : w.rank();
-  if (rank < 3) return ctx.fail("input rank {} too small, expected at least 3", rank);
-  if (x.has_rank() && w.has_rank() && w.rank() != x.rank())
-    return ctx.fail("W rank {} differs from X rank {}", w.rank(), x.rank());
-  const int nd = rank - 2;
-  const int64_t group = ctx.node.attr_int("group", 1);
-  if (group <= 0) return ctx.fail("group must be positive");
-  if (x.has_rank() && w.has_rank()) {
-    const Dim& c = (*x.shape)[1];
-    const Dim& wc = (*w.shape)[1];
-    if (c.known() && wc.known() && c.value != wc.value * group)
-      return ctx.fail("X has {} channels, W expects {} x group {}", c.value, wc.value, group);
-    const Dim& m = (*w.shape)[0];
-    if (m.known() && m.value % group != 0) return ctx.fail("{} filters not divisible by group {}", m.value, group);
-  }
+  SZ0_ASSIGN(o.shape, conv_dims(ctx.node, x, w));
   if (ctx.has_input(2) && ctx.in(2).has_rank()) {
     const TypeInfo& b = ctx.in(2);
     if (b.rank() != 1) return ctx.fail("B must be 1-D, got rank {}", b.rank());
     if (w.has_rank() && (*b.shape)[0].known() && (*w.shape)[0].known() && (*b.shape)[0].value != (*w.shape)[0].value)
       return ctx.fail("B has {} values, expected {}", (*b.shape)[0].value, (*w.shape)[0].value);
   }
-  SZ0_ASSIGN(auto kernel, conv_kernel_shape(ctx.node, w, nd));
-  std::vector<Dim> dims(rank);
-  if (x.has_rank()) dims[0] = (*x.shape)[0];
-  if (w.has_rank()) dims[1] = (*w.shape)[0];
-  const bool kernel_known = std::all_of(kernel.begin(), kernel.end(), [](int64_t k) { return k > 0; });
-  if (kernel_known && x.has_rank()) {
-    SZ0_ASSIGN(WindowGeom g, parse_window(ctx.node, kernel, false));
-    SZ0_ASSIGN(auto sp, window_out_dims(ctx.node, g, std::span<const Dim>(*x.shape).subspan(2)));
-    for (int d = 0; d < nd; ++d) dims[d + 2] = sp[d];
-  } else if (!kernel_known) {
-    for (int64_t k : kernel)
-      if (k == 0) return ctx.fail("kernel_shape values must be positive");
-  }
-  o.shape = std::move(dims);
   return {};
 }
 
@@ -98,10 +47,7 @@ Result<ConvPlan> plan_conv(const KernelContext& ctx) {
   std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
   SZ0_ASSIGN(p.g, parse_window(ctx.node(), kernel, false));
   p.in_sp.assign(x.shape().begin() + 2, x.shape().end());
-  for (int d = 0; d < nd; ++d) {
-    SZ0_ASSIGN(int64_t o, window_out_size(ctx.node(), p.g, d, p.in_sp[d]));
-    p.out_sp.push_back(o);
-  }
+  SZ0_ASSIGN(p.out_sp, window_out_shape(ctx.node(), p.g, p.in_sp));
   p.in_size = shape_numel(p.in_sp);
   p.out_size = shape_numel(p.out_sp);
   p.kprod = shape_numel(kernel);
@@ -162,16 +108,6 @@ void im2col(const ConvPlan& p, const T* x, int64_t channels, int64_t r0, int64_t
 }
 
 template <class T>
-void gemm_any(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
-              T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) kernels::gemm_f32(ta, tb, m, n, k, 1.f, a, lda, b, ldb, 0.f, c, ldc);
-  else gemm_generic<T>(ta, tb, m, n, k, T(1), a, lda, b, ldb, T(0), c, ldc);
-}
-
-// Column buffer budget in elements; larger problems are split over output rows.
-constexpr int64_t kColBudget = int64_t{1} << 21;
-
-template <class T>
 void conv_compute(const ConvPlan& p, const T* x, const T* w, const T* bias, T* y, int threads) {
   const int nd = p.g.nd;
   const int64_t cg = p.c / p.group, mg = p.m / p.group;
@@ -198,15 +134,7 @@ void conv_compute(const ConvPlan& p, const T* x, const T* w, const T* bias, T* y
         gemm_any<T>(false, false, mg, len, k, wg, k, col.data(), len, yg + r0 * ow, p.out_size);
       }
     }
-  if (bias) {
-    kernels::parallel_for(p.n * p.m, threads, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T bv = bias[i % p.m];
-        T* yr = y + i * p.out_size;
-        for (int64_t j = 0; j < p.out_size; ++j) yr[j] += bv;
-      }
-    });
-  }
+  if (bias) add_channel_bias(y, bias, p.n * p.m, p.m, p.out_size, threads);
 }
 
 Status run_conv(KernelContext& ctx) {
@@ -221,31 +149,9 @@ Status run_conv(KernelContext& ctx) {
   if (w.dtype() != x.dtype() || (b && b->dtype() != x.dtype())) return ctx.fail("X, W and B must share one type");
   Shape out_shape = {p.n, p.m};
   out_shape.insert(out_shape.end(), p.out_sp.begin(), p.out_sp.end());
-  const int threads = ctx.threads();
-  switch (x.dtype()) {
-    case DType::Float: {
-      Tensor& y = ctx.output(0, DType::Float, out_shape);
-      conv_compute<float>(p, x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr, y.data<float>(), threads);
-      return {};
-    }
-    case DType::Double: {
-      Tensor& y = ctx.output(0, DType::Double, out_shape);
-      conv_compute<double>(p, x.data<double>(), w.data<double>(), b ? b->data<double>() : nullptr, y.data<double>(),
-                           threads);
-      return {};
-    }
-    case DType::Float16:
-    case DType::BFloat16: {
-      Tensor xf = as_float(x), wf = as_float(w), bf = b ? as_float(*b) : Tensor();
-      Tensor yf(DType::Float, out_shape);
-      conv_compute<float>(p, xf.data<float>(), wf.data<float>(), b ? bf.data<float>() : nullptr, yf.data<float>(),
-                          threads);
-      ctx.set_output(0, yf.cast(x.dtype()));
-      return {};
-    }
-    default:
-      return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
-  }
+  return run_float_xwb(ctx, x, w, b, out_shape, [&](const auto* xp, const auto* wp, const auto* bp, auto* yp) {
+    conv_compute(p, xp, wp, bp, yp, ctx.threads());
+  });
 }
 
 SZ0_REGISTER_OP(.op_type = "Conv", .since = 1, .infer = infer_conv, .compute = run_conv);

@@ -1,51 +1,33 @@
 // ConvTranspose: GEMM (W^T x X) into columns, then col2im scatter-add into the output.
-#include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "ops/nn/nn_util.h"
 
 namespace sz0::ops::nn {
 namespace {
 
-// Geometry of ConvTranspose: `pads` keeps begin values then end values; with output_shape or
-// auto_pad SAME the begin pads are derived from the requested output size.
-struct TransposeGeom {
-  int nd = 0;
-  std::vector<int64_t> kernel, strides, dilations, pads, output_padding, output_shape;
-  std::string auto_pad;
+// Geometry of ConvTranspose: the window attributes plus output_padding and output_shape. With
+// output_shape or auto_pad SAME the pads are derived from the requested output size.
+struct TransposeGeom : WindowGeom {
+  std::vector<int64_t> output_padding, output_shape;
 };
 
 Result<TransposeGeom> parse_transpose(const Node& node, std::vector<int64_t> kernel) {
-  TransposeGeom g;
   const size_t nd = kernel.size();
-  g.nd = static_cast<int>(nd);
-  g.kernel = std::move(kernel);
-  g.strides = node.attr_ints("strides", std::vector<int64_t>(nd, 1));
-  g.dilations = node.attr_ints("dilations", std::vector<int64_t>(nd, 1));
-  g.pads = node.attr_ints("pads", std::vector<int64_t>(2 * nd, 0));
+  TransposeGeom g;
+  SZ0_ASSIGN(static_cast<WindowGeom&>(g), parse_window(node, std::move(kernel), /*with_ceil=*/false));
   g.output_padding = node.attr_ints("output_padding", std::vector<int64_t>(nd, 0));
   g.output_shape = node.attr_ints("output_shape");
-  g.auto_pad = node.attr_string("auto_pad", "NOTSET");
-  if (g.auto_pad.empty()) g.auto_pad = "NOTSET";
   if (g.output_shape.size() == nd + 2) g.output_shape.erase(g.output_shape.begin(), g.output_shape.begin() + 2);
-  if (g.strides.size() != nd || g.dilations.size() != nd || g.pads.size() != 2 * nd || g.output_padding.size() != nd ||
-      (!g.output_shape.empty() && g.output_shape.size() != nd))
-    return error("{}: strides/dilations/pads/output_padding/output_shape sizes do not match {} spatial axes",
-                 node.label(), nd);
-  for (size_t i = 0; i < nd; ++i) {
-    if (g.kernel[i] <= 0) return error("{}: kernel_shape values must be positive", node.label());
-    if (g.strides[i] <= 0 || g.dilations[i] <= 0) return error("{}: strides and dilations must be positive", node.label());
-    if (g.output_padding[i] < 0) return error("{}: output_padding must be non-negative", node.label());
-  }
-  for (int64_t p : g.pads)
-    if (p < 0) return error("{}: pads must be non-negative", node.label());
-  if (g.auto_pad != "NOTSET" && g.auto_pad != "VALID" && g.auto_pad != "SAME_UPPER" && g.auto_pad != "SAME_LOWER")
-    return error("{}: unknown auto_pad '{}'", node.label(), g.auto_pad);
+  if (g.output_padding.size() != nd || (!g.output_shape.empty() && g.output_shape.size() != nd))
+    return error("{}: output_padding/output_shape sizes do not match {} spatial axes", node.label(), nd);
+  for (int64_t p : g.output_padding)
+    if (p < 0) return error("{}: output_padding must be non-negative", node.label());
   return g;
 }
 
 // Output size on axis d; sets pads[d] (begin) and pads[d + nd] (end) to match it.
 Result<int64_t> transpose_out_size(const Node& node, TransposeGeom& g, int d, int64_t in) {
-  const int64_t ek = (g.kernel[d] - 1) * g.dilations[d] + 1;
+  const int64_t ek = g.extent(d);
   const int64_t full = g.strides[d] * (in - 1) + g.output_padding[d] + ek;
   int64_t& pb = g.pads[d];
   int64_t& pe = g.pads[d + g.nd];
@@ -68,27 +50,13 @@ Result<int64_t> transpose_out_size(const Node& node, TransposeGeom& g, int d, in
   return out;
 }
 
-Result<std::vector<int64_t>> transpose_kernel(const Node& node, const TypeInfo& w, int nd) {
-  if (node.has_attr("kernel_shape")) {
-    auto k = node.attr_ints("kernel_shape");
-    if (static_cast<int>(k.size()) != nd)
-      return error("{}: kernel_shape has {} values, expected {}", node.label(), k.size(), nd);
-    return k;
-  }
-  std::vector<int64_t> k(nd, -1);
-  if (w.has_rank())
-    for (int d = 0; d < nd; ++d)
-      if ((*w.shape)[d + 2].known()) k[d] = (*w.shape)[d + 2].value;
-  return k;
-}
-
 Status infer_conv_transpose(InferContext& ctx) {
   if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
   const TypeInfo& x = ctx.in(0);
   const TypeInfo& w = ctx.in(1);
   TypeInfo& o = ctx.out(0);
   o.dtype = x.dtype;
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   if (!x.has_rank() && !w.has_rank()) return {};
   const int rank = x.has_rank() ? x.rank() : w.rank();
@@ -103,7 +71,7 @@ Status infer_conv_transpose(InferContext& ctx) {
     if (c.known() && wc.known() && c.value != wc.value) return ctx.fail("X has {} channels, W has {}", c.value, wc.value);
     if (c.known() && c.value % group != 0) return ctx.fail("{} channels not divisible by group {}", c.value, group);
   }
-  SZ0_ASSIGN(auto kernel, transpose_kernel(ctx.node, w, nd));
+  SZ0_ASSIGN(auto kernel, conv_kernel_shape(ctx.node, w, nd));
   std::vector<Dim> dims(rank);
   if (x.has_rank()) dims[0] = (*x.shape)[0];
   if (w.has_rank() && (*w.shape)[1].known()) dims[1] = (*w.shape)[1].value * group;
@@ -132,14 +100,6 @@ struct TransposePlan {
   Shape in_sp, out_sp;
   int64_t in_size = 1, out_size = 1, kprod = 1;
 };
-
-template <class T>
-void gemm_tn(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) kernels::gemm_f32(true, false, m, n, k, 1.f, a, lda, b, ldb, 0.f, c, ldc);
-  else gemm_generic<T>(true, false, m, n, k, T(1), a, lda, b, ldb, T(0), c, ldc);
-}
-
-constexpr int64_t kColBudget = int64_t{1} << 21;
 
 // Adds columns for input positions with outer flat index in [r0, r1) into y (one group).
 template <class T>
@@ -200,17 +160,11 @@ void conv_transpose_compute(const TransposePlan& p, const T* x, const T* w, cons
       for (int64_t r0 = 0; r0 < outer; r0 += chunk) {
         const int64_t r1 = std::min(outer, r0 + chunk);
         const int64_t len = (r1 - r0) * iw;
-        gemm_tn<T>(rows, len, cg, wg, rows, xg + r0 * iw, p.in_size, col.data(), len);
+        gemm_any<T>(true, false, rows, len, cg, wg, rows, xg + r0 * iw, p.in_size, col.data(), len);
         col2im<T>(p, col.data(), r0, r1, yg, threads);
       }
     }
-  if (bias) {
-    for (int64_t i = 0; i < p.n * m; ++i) {
-      const T bv = bias[i % m];
-      T* yr = y + i * p.out_size;
-      for (int64_t j = 0; j < p.out_size; ++j) yr[j] += bv;
-    }
-  }
+  if (bias) add_channel_bias(y, bias, p.n * m, m, p.out_size, threads);
 }
 
 Status run_conv_transpose(KernelContext& ctx) {
@@ -243,32 +197,9 @@ Status run_conv_transpose(KernelContext& ctx) {
   if (w.dtype() != x.dtype() || (b && b->dtype() != x.dtype())) return ctx.fail("X, W and B must share one type");
   Shape out_shape = {p.n, m};
   out_shape.insert(out_shape.end(), p.out_sp.begin(), p.out_sp.end());
-  const int threads = ctx.threads();
-  switch (x.dtype()) {
-    case DType::Float: {
-      Tensor& y = ctx.output(0, DType::Float, out_shape);
-      conv_transpose_compute<float>(p, x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr,
-                                    y.data<float>(), threads);
-      return {};
-    }
-    case DType::Double: {
-      Tensor& y = ctx.output(0, DType::Double, out_shape);
-      conv_transpose_compute<double>(p, x.data<double>(), w.data<double>(), b ? b->data<double>() : nullptr,
-                                     y.data<double>(), threads);
-      return {};
-    }
-    case DType::Float16:
-    case DType::BFloat16: {
-      Tensor xf = as_float(x), wf = as_float(w), bf = b ? as_float(*b) : Tensor();
-      Tensor yf(DType::Float, out_shape);
-      conv_transpose_compute<float>(p, xf.data<float>(), wf.data<float>(), b ? bf.data<float>() : nullptr,
-                                    yf.data<float>(), threads);
-      ctx.set_output(0, yf.cast(x.dtype()));
-      return {};
-    }
-    default:
-      return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
-  }
+  return run_float_xwb(ctx, x, w, b, out_shape, [&](const auto* xp, const auto* wp, const auto* bp, auto* yp) {
+    conv_transpose_compute(p, xp, wp, bp, yp, ctx.threads());
+  });
 }
 
 SZ0_REGISTER_OP(.op_type = "ConvTranspose", .since = 1, .infer = infer_conv_transpose, .compute = run_conv_transpose);

@@ -9,7 +9,7 @@ DType mask_type(int64_t opset, DType data) { return opset >= 10 ? DType::Bool : 
 
 Status infer_dropout(InferContext& ctx) {
   const TypeInfo& x = ctx.in(0);
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   if (ctx.num_outputs() > 2) return ctx.fail("at most 2 outputs");
   if (ctx.opset < 12 && ctx.num_inputs() > 1) return ctx.fail("takes one input before opset 12");

@@ -2,13 +2,27 @@
 // a templated GEMM.
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
+#include "ops/matmul_shape.h"
 #include "ops/nn/nn_util.h"
 
 namespace sz0::ops::nn {
 namespace {
 
 bool gemm_dtype_ok(DType t) {
-  return is_float_family(t) || t == DType::Int32 || t == DType::Int64 || t == DType::UInt32 || t == DType::UInt64;
+  return dtype_is_float(t) || t == DType::Int32 || t == DType::Int64 || t == DType::UInt32 || t == DType::UInt64;
+}
+
+// Checks inputs A and B (a supported type, both the same); output 0 takes their type.
+Status infer_ab_dtype(InferContext& ctx) {
+  if (ctx.num_inputs() < 2) return ctx.fail("expects inputs A and B");
+  const TypeInfo& a = ctx.in(0);
+  const TypeInfo& b = ctx.in(1);
+  if (a.dtype != DType::Undefined && !gemm_dtype_ok(a.dtype))
+    return ctx.fail("unsupported element type {}", dtype_name(a.dtype));
+  if (a.dtype != DType::Undefined && b.dtype != DType::Undefined && a.dtype != b.dtype)
+    return ctx.fail("A type {} differs from B type {}", dtype_name(a.dtype), dtype_name(b.dtype));
+  ctx.out(0).dtype = a.dtype;
+  return {};
 }
 
 // ---------------------------------------------------------------- Gemm
@@ -26,16 +40,11 @@ Status check_c_broadcast(const Node& node, std::span<const Dim> c, const Dim& m,
 }
 
 Status infer_gemm(InferContext& ctx) {
-  if (ctx.num_inputs() < 2) return ctx.fail("expects inputs A and B");
+  SZ0_TRY(infer_ab_dtype(ctx));
   if (ctx.opset < 11 && !ctx.has_input(2)) return ctx.fail("input C is required before opset 11");
   const TypeInfo& a = ctx.in(0);
   const TypeInfo& b = ctx.in(1);
-  if (a.dtype != DType::Undefined && !gemm_dtype_ok(a.dtype))
-    return ctx.fail("unsupported element type {}", dtype_name(a.dtype));
-  if (a.dtype != DType::Undefined && b.dtype != DType::Undefined && a.dtype != b.dtype)
-    return ctx.fail("A type {} differs from B type {}", dtype_name(a.dtype), dtype_name(b.dtype));
   TypeInfo& y = ctx.out(0);
-  y.dtype = a.dtype;
   if (a.has_rank() && a.rank() != 2) return ctx.fail("A must be 2-D, got rank {}", a.rank());
   if (b.has_rank() && b.rank() != 2) return ctx.fail("B must be 2-D, got rank {}", b.rank());
   const bool ta = ctx.node.attr_int("transA", 0) != 0, tb = ctx.node.attr_int("transB", 0) != 0;
@@ -119,65 +128,34 @@ Status run_gemm(KernelContext& ctx) {
 
 // ---------------------------------------------------------------- MatMul
 
-// numpy matmul shape: batch dims broadcast, 1-D operands get a unit dim that is then dropped.
+// numpy matmul shape (ops/matmul_shape.h): batch dims broadcast, 1-D operands get a unit dim
+// that is then dropped.
 Status infer_matmul(InferContext& ctx) {
-  if (ctx.num_inputs() < 2) return ctx.fail("expects inputs A and B");
+  SZ0_TRY(infer_ab_dtype(ctx));
   const TypeInfo& a = ctx.in(0);
   const TypeInfo& b = ctx.in(1);
-  if (a.dtype != DType::Undefined && !gemm_dtype_ok(a.dtype))
-    return ctx.fail("unsupported element type {}", dtype_name(a.dtype));
-  if (a.dtype != DType::Undefined && b.dtype != DType::Undefined && a.dtype != b.dtype)
-    return ctx.fail("A type {} differs from B type {}", dtype_name(a.dtype), dtype_name(b.dtype));
-  TypeInfo& y = ctx.out(0);
-  y.dtype = a.dtype;
   if (!a.has_rank() || !b.has_rank()) return {};
-  if (a.rank() < 1 || b.rank() < 1) return ctx.fail("operands must have rank >= 1, got {} and {}", a.rank(), b.rank());
-  std::vector<Dim> as = *a.shape, bs = *b.shape;
-  const bool a1 = as.size() == 1, b1 = bs.size() == 1;
-  if (a1) as.insert(as.begin(), Dim(1));
-  if (b1) bs.push_back(Dim(1));
-  const Dim& ka = as.back();
-  const Dim& kb = bs[bs.size() - 2];
-  if (ka.known() && kb.known() && ka.value != kb.value)
-    return ctx.fail("inner dimensions differ: {} vs {}", ka.value, kb.value);
-  std::vector<std::vector<Dim>> batches = {std::vector<Dim>(as.begin(), as.end() - 2),
-                                           std::vector<Dim>(bs.begin(), bs.end() - 2)};
-  SZ0_ASSIGN(auto dims, broadcast_dims(ctx.node, batches));
-  if (!a1) dims.push_back(as[as.size() - 2]);
-  if (!b1) dims.push_back(bs.back());
-  y.shape = std::move(dims);
+  SZ0_ASSIGN(ctx.out(0).shape, matmul_dims(ctx.node, *a.shape, *b.shape));
   return {};
 }
 
 template <class T>
-void matmul_batches(const T* a, const T* b, T* y, int64_t m, int64_t n, int64_t k, const Shape& batch,
-                    const std::vector<int64_t>& sa, const std::vector<int64_t>& sb, bool fold, int threads) {
+void matmul_batches(const MatmulPlan& p, const T* a, const T* b, T* y, int threads) {
+  const int64_t m = p.m, n = p.n, k = p.k;
   auto one = [&](const T* ap, const T* bp, T* yp, int64_t rows) {
-    if constexpr (std::is_same_v<T, float>) kernels::gemm_f32(false, false, rows, n, k, 1.f, ap, k, bp, n, 0.f, yp, n);
-    else gemm_generic<T>(false, false, rows, n, k, T(1), ap, k, bp, n, T(0), yp, n);
+    gemm_any<T>(false, false, rows, n, k, ap, k, bp, n, yp, n);
   };
-  const int64_t count = shape_numel(batch);
-  if (fold) {
+  if (p.b_batches == 1 && p.a_batches == p.out_batches) {
     // B shared by every batch and A contiguous: one GEMM with the batches stacked as rows.
-    one(a, b, y, count * m);
+    one(a, b, y, p.out_batches * m);
     return;
   }
   auto body = [&](int64_t lo, int64_t hi) {
-    std::vector<int64_t> idx(batch.size());
-    for (int64_t i = lo; i < hi; ++i) {
-      int64_t rem = i, oa = 0, ob = 0;
-      for (size_t d = batch.size(); d-- > 0;) {
-        const int64_t v = rem % batch[d];
-        rem /= batch[d];
-        oa += v * sa[d];
-        ob += v * sb[d];
-      }
-      one(a + oa * m * k, b + ob * k * n, y + i * m * n, m);
-    }
+    for (int64_t i = lo; i < hi; ++i) one(a + p.a_index[i] * m * k, b + p.b_index[i] * k * n, y + i * m * n, m);
   };
   // oneDNN threads each float GEMM itself; other types split the batches across threads.
-  if constexpr (std::is_same_v<T, float>) body(0, count);
-  else kernels::parallel_for(count, threads, body);
+  if constexpr (std::is_same_v<T, float>) body(0, p.out_batches);
+  else kernels::parallel_for(p.out_batches, threads, body);
 }
 
 Status run_matmul(KernelContext& ctx) {
@@ -185,34 +163,20 @@ Status run_matmul(KernelContext& ctx) {
   const Tensor& b = ctx.in(1);
   if (!gemm_dtype_ok(a.dtype())) return ctx.fail("unsupported element type {}", dtype_name(a.dtype()));
   if (a.dtype() != b.dtype()) return ctx.fail("A and B must share one type");
-  if (a.rank() < 1 || b.rank() < 1) return ctx.fail("operands must have rank >= 1, got {} and {}", a.rank(), b.rank());
-  Shape as = a.shape(), bs = b.shape();
-  const bool a1 = as.size() == 1, b1 = bs.size() == 1;
-  if (a1) as.insert(as.begin(), 1);
-  if (b1) bs.push_back(1);
-  const int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
-  if (bs[bs.size() - 2] != k) return ctx.fail("inner dimensions differ: A {} vs B {}", shape_str(a.shape()), shape_str(b.shape()));
-  const Shape ab(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
-  const Shape both[2] = {ab, bb};
-  SZ0_ASSIGN(Shape batch, broadcast_shapes(ctx.node(), both));
-  Shape out = batch;
-  if (!a1) out.push_back(m);
-  if (!b1) out.push_back(n);
-  const auto sa = broadcast_strides(ab, batch), sb = broadcast_strides(bb, batch);
-  const bool fold = shape_numel(bb) == 1 && shape_numel(ab) == shape_numel(batch);
+  SZ0_ASSIGN(MatmulPlan p, plan_matmul(ctx.node(), a.shape(), b.shape()));
   const int threads = ctx.threads();
   if (a.dtype() == DType::Float16 || a.dtype() == DType::BFloat16) {
     Tensor af = as_float(a), bf = as_float(b);
-    Tensor yf(DType::Float, out);
-    matmul_batches<float>(af.data<float>(), bf.data<float>(), yf.data<float>(), m, n, k, batch, sa, sb, fold, threads);
+    Tensor yf(DType::Float, p.out);
+    matmul_batches<float>(p, af.data<float>(), bf.data<float>(), yf.data<float>(), threads);
     ctx.set_output(0, yf.cast(a.dtype()));
     return {};
   }
-  Tensor& y = ctx.output(0, a.dtype(), out);
+  Tensor& y = ctx.output(0, a.dtype(), p.out);
   visit_dtype(a.dtype(), [&]<class T>() {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int32_t> ||
                   std::is_same_v<T, int64_t> || std::is_same_v<T, uint32_t> || std::is_same_v<T, uint64_t>)
-      matmul_batches<T>(a.data<T>(), b.data<T>(), y.data<T>(), m, n, k, batch, sa, sb, fold, threads);
+      matmul_batches<T>(p, a.data<T>(), b.data<T>(), y.data<T>(), threads);
   });
   return {};
 }

@@ -3,6 +3,7 @@
 #include "ops/nn/nn_util.h"
 
 #include <cmath>
+#include <utility>
 
 namespace sz0::ops::nn {
 namespace {
@@ -20,7 +21,7 @@ bool bn_training(const Node& node, int64_t opset) {
 Status infer_batch_norm(InferContext& ctx) {
   if (ctx.num_inputs() < 5) return ctx.fail("expects 5 inputs (X, scale, B, mean, var), got {}", ctx.num_inputs());
   const TypeInfo& x = ctx.in(0);
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   if (x.has_rank() && x.rank() < 2) return ctx.fail("input rank {} too small, expected at least 2", x.rank());
   const size_t max_out = ctx.opset >= 14 ? 3 : 5;
@@ -61,7 +62,7 @@ void bn_apply(const T* x, T* y, int64_t n, int64_t c, int64_t s, bool per_channe
 
 Status run_batch_norm(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  if (!is_float_family(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
+  if (!dtype_is_float(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
   if (x.rank() < 2) return ctx.fail("input rank {} too small, expected at least 2", x.rank());
   for (size_t i = 1; i < 5; ++i)
     if (!ctx.has_input(i)) return ctx.fail("input {} is required", i);
@@ -134,12 +135,26 @@ Status run_batch_norm(KernelContext& ctx) {
   return {};
 }
 
+// Mean and population variance of n values, two passes in double (InstanceNormalization and
+// LayerNormalization).
+template <class T>
+std::pair<double, double> mean_var(const T* v, int64_t n) {
+  double sum = 0, sq = 0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(v[i]);
+  const double mean = n ? sum / n : 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = static_cast<double>(v[i]) - mean;
+    sq += d * d;
+  }
+  return {mean, n ? sq / n : 0.0};
+}
+
 // ---------------------------------------------------------------- InstanceNormalization
 
 Status infer_instance_norm(InferContext& ctx) {
   if (ctx.num_inputs() < 3) return ctx.fail("expects inputs input, scale, B");
   const TypeInfo& x = ctx.in(0);
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   if (x.has_rank() && x.rank() < 3) return ctx.fail("input rank {} too small, expected at least 3", x.rank());
   ctx.out(0) = x;
@@ -148,7 +163,7 @@ Status infer_instance_norm(InferContext& ctx) {
 
 Status run_instance_norm(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  if (!is_float_family(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
+  if (!dtype_is_float(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
   if (x.rank() < 3) return ctx.fail("input rank {} too small, expected at least 3", x.rank());
   const int64_t n = x.dim(0), c = x.dim(1);
   const int64_t s = n * c == 0 ? 0 : x.numel() / (n * c);
@@ -164,14 +179,8 @@ Status run_instance_norm(KernelContext& ctx) {
       kernels::parallel_for(n * c, ctx.threads(), [&](int64_t lo, int64_t hi) {
         for (int64_t pl = lo; pl < hi; ++pl) {
           const T* v = xp + pl * s;
-          double sum = 0, sq = 0;
-          for (int64_t i = 0; i < s; ++i) sum += static_cast<double>(v[i]);
-          const double mean = s ? sum / s : 0.0;
-          for (int64_t i = 0; i < s; ++i) {
-            const double d = static_cast<double>(v[i]) - mean;
-            sq += d * d;
-          }
-          const double a = scale[pl % c] / std::sqrt((s ? sq / s : 0.0) + eps);
+          const auto [mean, var] = mean_var(v, s);
+          const double a = scale[pl % c] / std::sqrt(var + eps);
           const double b = bias[pl % c] - mean * a;
           for (int64_t i = 0; i < s; ++i) yp[pl * s + i] = static_cast<T>(static_cast<double>(v[i]) * a + b);
         }
@@ -186,10 +195,10 @@ Status run_instance_norm(KernelContext& ctx) {
 Status infer_layer_norm(InferContext& ctx) {
   if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and Scale");
   const TypeInfo& x = ctx.in(0);
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   const int64_t stash = ctx.node.attr_int("stash_type", 1);
-  if (!dtype_valid(static_cast<int>(stash)) || !is_float_family(static_cast<DType>(stash)))
+  if (!dtype_valid(static_cast<int>(stash)) || !dtype_is_float(static_cast<DType>(stash)))
     return ctx.fail("stash_type {} is not a floating-point type", stash);
   ctx.out(0) = x;
   std::vector<Dim> stat_dims;
@@ -234,7 +243,7 @@ Result<std::vector<int64_t>> param_offsets(const KernelContext& ctx, const Tenso
 
 Status run_layer_norm(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  if (!is_float_family(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
+  if (!dtype_is_float(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
   SZ0_ASSIGN(int64_t axis, normalize_axis(ctx.node(), ctx.node().attr_int("axis", -1), x.rank()));
   const double eps = ctx.node().attr_float("epsilon", 1e-5f);
   const DType stash = static_cast<DType>(ctx.node().attr_int("stash_type", 1));
@@ -262,14 +271,8 @@ Status run_layer_norm(KernelContext& ctx) {
       kernels::parallel_for(rows, ctx.threads(), [&](int64_t lo, int64_t hi) {
         for (int64_t r = lo; r < hi; ++r) {
           const T* v = xp + r * len;
-          double sum = 0, sq = 0;
-          for (int64_t i = 0; i < len; ++i) sum += static_cast<double>(v[i]);
-          const double mean = len ? sum / len : 0.0;
-          for (int64_t i = 0; i < len; ++i) {
-            const double d = static_cast<double>(v[i]) - mean;
-            sq += d * d;
-          }
-          const double inv = 1.0 / std::sqrt((len ? sq / len : 0.0) + eps);
+          const auto [mean, var] = mean_var(v, len);
+          const double inv = 1.0 / std::sqrt(var + eps);
           mean_p[r] = mean;
           inv_p[r] = inv;
           T* o = yp + r * len;
@@ -291,7 +294,7 @@ Status run_layer_norm(KernelContext& ctx) {
 
 Status infer_lrn(InferContext& ctx) {
   const TypeInfo& x = ctx.in(0);
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   if (!ctx.node.has_attr("size")) return ctx.fail("size is required");
   if (ctx.node.attr_int("size", 0) <= 0) return ctx.fail("size must be positive");
@@ -302,7 +305,7 @@ Status infer_lrn(InferContext& ctx) {
 
 Status run_lrn(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  if (!is_float_family(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
+  if (!dtype_is_float(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
   if (x.rank() < 2) return ctx.fail("input rank {} too small, expected at least 2", x.rank());
   const int64_t size = ctx.node().attr_int("size", 0);
   if (size <= 0) return ctx.fail("size must be positive");

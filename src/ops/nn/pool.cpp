@@ -11,7 +11,7 @@ namespace {
 enum class PoolKind { Max, Average, Lp };
 
 bool pool_dtype_ok(PoolKind kind, DType t) {
-  if (is_float_family(t)) return true;
+  if (dtype_is_float(t)) return true;
   return kind == PoolKind::Max && (t == DType::Int8 || t == DType::UInt8);
 }
 
@@ -67,10 +67,7 @@ Result<PoolPlan> plan_pool(const KernelContext& ctx, PoolKind kind) {
   PoolPlan p;
   SZ0_ASSIGN(p.g, pool_geom(ctx.node(), kind, nd));
   p.in_sp.assign(x.shape().begin() + 2, x.shape().end());
-  for (int d = 0; d < nd; ++d) {
-    SZ0_ASSIGN(int64_t o, window_out_size(ctx.node(), p.g, d, p.in_sp[d]));
-    p.out_sp.push_back(o);
-  }
+  SZ0_ASSIGN(p.out_sp, window_out_shape(ctx.node(), p.g, p.in_sp));
   p.planes = x.dim(0) * x.dim(1);
   p.in_size = shape_numel(p.in_sp);
   p.out_size = shape_numel(p.out_sp);
@@ -221,7 +218,7 @@ Status run_pool(KernelContext& ctx) {
 template <PoolKind K>
 Status infer_global_pool(InferContext& ctx) {
   const TypeInfo& x = ctx.in(0);
-  if (x.dtype != DType::Undefined && !is_float_family(x.dtype))
+  if (x.dtype != DType::Undefined && !dtype_is_float(x.dtype))
     return ctx.fail("unsupported element type {}", dtype_name(x.dtype));
   TypeInfo& y = ctx.out(0);
   y.dtype = x.dtype;
@@ -236,7 +233,7 @@ Status infer_global_pool(InferContext& ctx) {
 template <PoolKind K>
 Status run_global_pool(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  if (!is_float_family(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
+  if (!dtype_is_float(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
   if (x.rank() < 2) return ctx.fail("input rank {} too small, expected at least 2", x.rank());
   Shape out_shape(x.rank(), 1);
   out_shape[0] = x.dim(0);

@@ -21,23 +21,8 @@ Status check_per_channel(InferContext& ctx, size_t i, size_t w, const char* what
 }
 
 Status infer_conv_shape(InferContext& ctx, size_t x, size_t w, DType out) {
-  TypeInfo& o = ctx.out(0);
-  o.dtype = out;
-  if (ctx.in(x).has_rank() && ctx.in(w).has_rank()) {
-    SZ0_ASSIGN(auto dims, conv_dims(ctx.node, *ctx.in(x).shape, *ctx.in(w).shape));
-    o.shape = std::move(dims);
-  }
-  return {};
-}
-
-Status check_types(InferContext& ctx, size_t x, size_t x_zp, size_t w, size_t w_zp) {
-  for (size_t i : {x, w})
-    if (!is_q8(ctx.in(i).dtype))
-      return ctx.fail("input {} must be uint8 or int8, got {}", i, dtype_name(ctx.in(i).dtype));
-  for (auto [z, v] : {std::pair{x_zp, x}, std::pair{w_zp, w}})
-    if (ctx.has_input(z) && ctx.in(z).dtype != ctx.in(v).dtype)
-      return ctx.fail("zero point input {} has type {}, expected {} like input {}", z, dtype_name(ctx.in(z).dtype),
-                      dtype_name(ctx.in(v).dtype), v);
+  ctx.out(0).dtype = out;
+  SZ0_ASSIGN(ctx.out(0).shape, conv_dims(ctx.node, ctx.in(x), ctx.in(w)));
   return {};
 }
 
@@ -85,7 +70,7 @@ Status integer_conv(KernelContext& ctx, const Tensor& x, const Tensor* x_zp, con
 
 Status infer_conv_integer(InferContext& ctx) {
   if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.fail("needs inputs x and w");
-  SZ0_TRY(check_types(ctx, 0, 2, 1, 3));
+  SZ0_TRY(check_q8_operands(ctx, 0, 2, 1, 3));
   SZ0_TRY(check_per_channel(ctx, 2, 1, "x_zero_point", false));
   SZ0_TRY(check_per_channel(ctx, 3, 1, "w_zero_point", true));
   return infer_conv_shape(ctx, 0, 1, DType::Int32);
@@ -102,13 +87,7 @@ Status run_conv_integer(KernelContext& ctx) {
 // y = saturate(round_half_even((acc + B) * x_scale * w_scale / y_scale) + y_zero_point)
 
 Status infer_qlinear_conv(InferContext& ctx) {
-  for (size_t i : {0, 1, 3, 4, 6})
-    if (!ctx.has_input(i)) return ctx.fail("missing required input {}", i);
-  SZ0_TRY(check_types(ctx, 0, 2, 3, 5));
-  for (size_t i : {1, 4, 6})
-    if (!is_float_family(ctx.in(i).dtype)) return ctx.fail("input {} (a scale) must be float", i);
-  const DType yt = ctx.has_input(7) ? ctx.in(7).dtype : DType::UInt8;
-  if (!is_q8(yt)) return ctx.fail("y_zero_point must be uint8 or int8, got {}", dtype_name(yt));
+  SZ0_ASSIGN(const DType yt, check_qlinear_inputs(ctx));
   if (ctx.has_input(8) && ctx.in(8).dtype != DType::Int32)
     return ctx.fail("bias must be int32, got {}", dtype_name(ctx.in(8).dtype));
   SZ0_TRY(check_per_channel(ctx, 1, 3, "x_scale", false));

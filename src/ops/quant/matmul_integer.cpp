@@ -58,17 +58,6 @@ void batch_gemm(const PackedOperands& p, int64_t ob, int32_t* c, int threads) {
                p.b.data() + pl.b_index[ob] * pl.k * pl.n, pl.n, c, pl.n, threads);
 }
 
-Status check_operand_types(InferContext& ctx, size_t a, size_t a_zp, size_t b, size_t b_zp) {
-  for (size_t i : {a, b})
-    if (!is_q8(ctx.in(i).dtype))
-      return ctx.fail("input {} must be uint8 or int8, got {}", i, dtype_name(ctx.in(i).dtype));
-  for (auto [z, x] : {std::pair{a_zp, a}, std::pair{b_zp, b}})
-    if (ctx.has_input(z) && ctx.in(z).dtype != ctx.in(x).dtype)
-      return ctx.fail("zero point input {} has type {}, expected {} like input {}", z, dtype_name(ctx.in(z).dtype),
-                      dtype_name(ctx.in(x).dtype), x);
-  return {};
-}
-
 // Output dims, plus the shape checks of the per-row / per-column parameters once shapes are known.
 Status infer_matmul_shape(InferContext& ctx, size_t a, size_t b, std::initializer_list<std::pair<size_t, bool>> params,
                           DType out) {
@@ -95,7 +84,7 @@ Status infer_matmul_shape(InferContext& ctx, size_t a, size_t b, std::initialize
 
 Status infer_matmul_integer(InferContext& ctx) {
   if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.fail("needs inputs A and B");
-  SZ0_TRY(check_operand_types(ctx, 0, 2, 1, 3));
+  SZ0_TRY(check_q8_operands(ctx, 0, 2, 1, 3));
   return infer_matmul_shape(ctx, 0, 1, {{2, true}, {3, false}}, DType::Int32);
 }
 
@@ -113,13 +102,7 @@ Status run_matmul_integer(KernelContext& ctx) {
 // y = saturate(round_half_even(acc * a_scale * b_scale / y_scale) + y_zero_point)
 
 Status infer_qlinear_matmul(InferContext& ctx) {
-  for (size_t i : {0, 1, 3, 4, 6})
-    if (!ctx.has_input(i)) return ctx.fail("missing required input {}", i);
-  SZ0_TRY(check_operand_types(ctx, 0, 2, 3, 5));
-  for (size_t i : {1, 4, 6})
-    if (!is_float_family(ctx.in(i).dtype)) return ctx.fail("input {} (a scale) must be float", i);
-  const DType yt = ctx.has_input(7) ? ctx.in(7).dtype : DType::UInt8;
-  if (!is_q8(yt)) return ctx.fail("y_zero_point must be uint8 or int8, got {}", dtype_name(yt));
+  SZ0_ASSIGN(const DType yt, check_qlinear_inputs(ctx));
   for (size_t i : {6, 7})
     if (ctx.has_input(i) && ctx.in(i).fully_known() && shape_numel(ctx.in(i).concrete()) != 1)
       return ctx.fail("input {} must hold one value (per-tensor output quantization)", i);

@@ -79,19 +79,12 @@ void gemm_s16_s32_reference(int64_t m, int64_t n, int64_t k, const int16_t* a, i
     }
 }
 
-namespace {
-
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
-
-}  // namespace
-
 template <class T>
 void im2col_s16(const ConvPlan& p, const T* x, int32_t x_zero_point, int16_t* col, int threads) {
   const size_t nd = p.in_sp.size();
   const int64_t rows = p.in_c_g * p.kernel_size;
   const int64_t w_out = p.out_sp[nd - 1], w_in = p.in_sp[nd - 1];
-  const int64_t s_last = p.strides[nd - 1];
+  const int64_t s_last = p.g.strides[nd - 1];
   if (p.out_size == 0 || rows == 0) return;
   const int64_t outer = p.out_size / w_out;
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(p.out_size, 1));
@@ -101,13 +94,13 @@ void im2col_s16(const ConvPlan& p, const T* x, int32_t x_zero_point, int16_t* co
       const int64_t c = r / p.kernel_size;
       int64_t rest = r % p.kernel_size;
       for (size_t d = nd; d-- > 0;) {
-        kk[d] = rest % p.kernel[d];
-        rest /= p.kernel[d];
+        kk[d] = rest % p.g.kernel[d];
+        rest /= p.g.kernel[d];
       }
       const T* xc = x + c * p.in_size;
       int16_t* dst = col + r * p.out_size;
       // Along the last axis the in-bounds outputs form one range [lo, hi): no per-element test.
-      const int64_t off = kk[nd - 1] * p.dilations[nd - 1] - p.pad_begin[nd - 1];
+      const int64_t off = kk[nd - 1] * p.g.dilations[nd - 1] - p.g.pads[nd - 1];
       const int64_t lo = std::clamp<int64_t>(ceil_div(-off, s_last), 0, w_out);
       const int64_t hi = std::clamp<int64_t>(ceil_div(w_in - off, s_last), lo, w_out);
       std::fill(o.begin(), o.end(), 0);
@@ -116,7 +109,7 @@ void im2col_s16(const ConvPlan& p, const T* x, int32_t x_zero_point, int16_t* co
         bool inside = true;
         int64_t base = 0;
         for (size_t d = 0; d + 1 < nd; ++d) {
-          const int64_t id = o[d] * p.strides[d] + kk[d] * p.dilations[d] - p.pad_begin[d];
+          const int64_t id = o[d] * p.g.strides[d] + kk[d] * p.g.dilations[d] - p.g.pads[d];
           if (id < 0 || id >= p.in_sp[d]) inside = false;
           base = base * p.in_sp[d] + id;
         }

@@ -1,7 +1,10 @@
 // Helpers shared by the quantization ops: 8-bit type checks, round-half-to-even requantization,
-// zero-point/scale expansion, matmul and convolution geometry.
+// zero-point/scale expansion, the convolution plan and the integer GEMM. Window and matmul shapes
+// live in ops/conv_geometry.h and ops/matmul_shape.h.
 #pragma once
 
+#include "ops/conv_geometry.h"
+#include "ops/matmul_shape.h"
 #include "ops/op.h"
 #include "ops/shape_util.h"
 
@@ -9,15 +12,19 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <string>
 #include <vector>
 
 namespace sz0::ops::quant {
 
 inline bool is_q8(DType t) { return t == DType::UInt8 || t == DType::Int8; }
-inline bool is_float_family(DType t) {
-  return t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16;
-}
+
+// Inputs a and b must be uint8 or int8; their zero points a_zp and b_zp (when present) of the
+// same type.
+Status check_q8_operands(const InferContext& ctx, size_t a, size_t a_zp, size_t b, size_t b_zp);
+// The inputs of QLinearConv and QLinearMatMul (x, x_scale, x_zero_point, w, w_scale, w_zero_point,
+// y_scale, y_zero_point): required ones present, 8-bit operands, float scales. Returns the output
+// type, y_zero_point's (uint8 when it is omitted).
+Result<DType> check_qlinear_inputs(const InferContext& ctx);
 
 // Range of a quantized output type.
 struct QRange {
@@ -58,19 +65,7 @@ inline std::vector<float> float_values(const Tensor& t) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matmul geometry (numpy matmul rules: rank-1 operands are promoted, batch dims broadcast).
-
-// Output dims of matmul(a, b), symbolic where unknown; checks K when both sides know it.
-Result<std::vector<Dim>> matmul_dims(const Node& node, const std::vector<Dim>& a, const std::vector<Dim>& b);
-
-// Concrete plan for a matmul of A [..., M, K] by B [..., K, N].
-struct MatmulPlan {
-  int64_t m = 1, n = 1, k = 1;
-  Shape a_batch, b_batch, out_batch;  // batch dims (rank-1 operands have none)
-  int64_t a_batches = 1, b_batches = 1, out_batches = 1;
-  std::vector<int64_t> a_index, b_index;  // per output batch: which A / B batch it reads
-};
-Result<MatmulPlan> plan_matmul(const Node& node, const Shape& a, const Shape& b);
+// Matmul parameters.
 
 // Per-row (A side) or per-column (B side) quantization parameter, expanded to one value per
 // (operand batch, row or column). Accepted shapes: a scalar or 1 element; a 1-D vector of M (rows)
@@ -82,31 +77,17 @@ Result<std::vector<V>> expand_matmul_param(const Node& node, const std::vector<V
 // Instantiated for int32_t (zero points) and float (scales).
 
 // ---------------------------------------------------------------------------------------------
-// Convolution geometry shared by ConvInteger and QLinearConv.
-
-struct ConvAttrs {
-  std::vector<int64_t> kernel;  // from kernel_shape, or empty to take it from w
-  std::vector<int64_t> strides, dilations, pads;
-  std::string auto_pad = "NOTSET";
-  int64_t group = 1;
-};
-// Reads and checks the attributes for `nd` spatial axes.
-Result<ConvAttrs> parse_conv_attrs(const Node& node, size_t nd);
-
-// Output spatial size along one axis (and the begin/end pads it implies); -1 when `in` unknown.
-Status conv_out_dim(const Node& node, const ConvAttrs& a, size_t d, int64_t in, int64_t* out, int64_t* pad_begin,
-                    int64_t* pad_end);
-
-// Output dims of a convolution of x by w; checks channels and group where known.
-Result<std::vector<Dim>> conv_dims(const Node& node, const std::vector<Dim>& x, const std::vector<Dim>& w);
+// Convolution plan shared by ConvInteger and QLinearConv.
 
 struct ConvPlan {
+  WindowGeom g;  // kernel, strides, dilations and the resolved pads
   int64_t batch = 0, in_c = 0, out_c = 0, group = 1;
   int64_t in_c_g = 0, out_c_g = 0;  // channels per group
-  std::vector<int64_t> in_sp, out_sp, kernel, strides, dilations, pad_begin;
+  std::vector<int64_t> in_sp, out_sp;
   int64_t in_size = 1, out_size = 1, kernel_size = 1;  // spatial element counts
   int64_t k() const { return in_c_g * kernel_size; }  // GEMM depth
 };
+// Checks x and w as conv_dims does and resolves the geometry.
 Result<ConvPlan> plan_conv(const Node& node, const Shape& x, const Shape& w);
 
 // ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ Status check_params(InferContext& ctx, size_t zp_index) {
   const TypeInfo& x = ctx.in(0);
   const TypeInfo& s = ctx.in(1);
   const TypeInfo* z = ctx.has_input(zp_index) ? &ctx.in(zp_index) : nullptr;
-  if (!is_float_family(s.dtype)) return ctx.fail("scale must be a float tensor, got {}", dtype_name(s.dtype));
+  if (!dtype_is_float(s.dtype)) return ctx.fail("scale must be a float tensor, got {}", dtype_name(s.dtype));
   if (x.fully_known() && s.fully_known() && (!z || z->fully_known())) {
     const Shape zs = z ? z->concrete() : Shape{};
     auto l = axis_layout(ctx.node, ctx.opset, x.concrete(), s.concrete(), z ? &zs : nullptr);
@@ -61,13 +61,31 @@ std::vector<V> per_channel(std::vector<V> v, int64_t channels) {
   return v;
 }
 
+// The layout of input 0 and the scale (input 1) and zero point (input 2, 0 when omitted), one
+// entry per channel.
+struct ChannelParams {
+  AxisLayout l;
+  std::vector<float> scales;
+  std::vector<int32_t> zps;
+};
+
+Result<ChannelParams> channel_params(const KernelContext& ctx) {
+  const Tensor& scale = ctx.in(1);
+  const Tensor* zp = ctx.input(2);
+  ChannelParams p;
+  SZ0_ASSIGN(p.l, axis_layout(ctx.node(), ctx.opset(), ctx.in(0).shape(), scale.shape(), zp ? &zp->shape() : nullptr));
+  p.scales = per_channel(float_values(scale), p.l.channels);
+  p.zps = per_channel(zp ? int32_values(*zp) : std::vector<int32_t>{0}, p.l.channels);
+  return p;
+}
+
 // ----------------------------------------------------------------------------------------------
 // QuantizeLinear: y = saturate(round_half_even(x / scale) + zero_point).
 
 Status infer_quantize(InferContext& ctx) {
   if (!ctx.has_input(0) || !ctx.has_input(1)) return ctx.fail("needs inputs x and y_scale");
   const DType xt = ctx.in(0).dtype;
-  if (!is_float_family(xt) && xt != DType::Int32)
+  if (!dtype_is_float(xt) && xt != DType::Int32)
     return ctx.fail("x must be float or int32, got {}", dtype_name(xt));
   DType yt = DType::UInt8;
   if (ctx.has_input(2)) {
@@ -117,11 +135,8 @@ void quantize_loop(const X* x, Q* y, const AxisLayout& l, const std::vector<floa
 
 Status run_quantize(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  const Tensor& scale = ctx.in(1);
   const Tensor* zp = ctx.input(2);
-  SZ0_ASSIGN(AxisLayout l, axis_layout(ctx.node(), ctx.opset(), x.shape(), scale.shape(), zp ? &zp->shape() : nullptr));
-  const auto scales = per_channel(float_values(scale), l.channels);
-  const auto zps = per_channel(zp ? int32_values(*zp) : std::vector<int32_t>{0}, l.channels);
+  SZ0_ASSIGN(const ChannelParams p, channel_params(ctx));
   const DType yt = zp ? zp->dtype() : DType::UInt8;
   Tensor& y = ctx.output(0, yt, x.shape());
   bool ok = false;
@@ -129,8 +144,8 @@ Status run_quantize(KernelContext& ctx) {
     if constexpr (std::is_same_v<X, float> || std::is_same_v<X, double> || std::is_same_v<X, Float16> ||
                   std::is_same_v<X, BFloat16> || std::is_same_v<X, int32_t>) {
       ok = true;
-      if (yt == DType::UInt8) quantize_loop(x.data<X>(), y.data<uint8_t>(), l, scales, zps, ctx.threads());
-      else quantize_loop(x.data<X>(), y.data<int8_t>(), l, scales, zps, ctx.threads());
+      if (yt == DType::UInt8) quantize_loop(x.data<X>(), y.data<uint8_t>(), p.l, p.scales, p.zps, ctx.threads());
+      else quantize_loop(x.data<X>(), y.data<int8_t>(), p.l, p.scales, p.zps, ctx.threads());
     }
   };
   visit_dtype(x.dtype(), go);
@@ -179,22 +194,19 @@ void dequantize_loop(const X* x, Y* y, const AxisLayout& l, const std::vector<fl
 Status run_dequantize(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   const Tensor& scale = ctx.in(1);
-  const Tensor* zp = ctx.input(2);
-  SZ0_ASSIGN(AxisLayout l, axis_layout(ctx.node(), ctx.opset(), x.shape(), scale.shape(), zp ? &zp->shape() : nullptr));
-  const auto scales = per_channel(float_values(scale), l.channels);
-  const auto zps = per_channel(zp ? int32_values(*zp) : std::vector<int32_t>{0}, l.channels);
+  SZ0_ASSIGN(const ChannelParams p, channel_params(ctx));
   Tensor& y = ctx.output(0, scale.dtype(), x.shape());
   auto with_x = [&]<class Y>() {
     if constexpr (std::is_same_v<Y, float> || std::is_same_v<Y, double> || std::is_same_v<Y, Float16> ||
                   std::is_same_v<Y, BFloat16>) {
       switch (x.dtype()) {
-        case DType::UInt8: dequantize_loop(x.data<uint8_t>(), y.data<Y>(), l, scales, zps, ctx.threads()); break;
-        case DType::Int8: dequantize_loop(x.data<int8_t>(), y.data<Y>(), l, scales, zps, ctx.threads()); break;
-        default: dequantize_loop(x.data<int32_t>(), y.data<Y>(), l, scales, zps, ctx.threads()); break;
+        case DType::UInt8: dequantize_loop(x.data<uint8_t>(), y.data<Y>(), p.l, p.scales, p.zps, ctx.threads()); break;
+        case DType::Int8: dequantize_loop(x.data<int8_t>(), y.data<Y>(), p.l, p.scales, p.zps, ctx.threads()); break;
+        default: dequantize_loop(x.data<int32_t>(), y.data<Y>(), p.l, p.scales, p.zps, ctx.threads()); break;
       }
     }
   };
-  if (!is_float_family(scale.dtype()) || (!is_q8(x.dtype()) && x.dtype() != DType::Int32))
+  if (!dtype_is_float(scale.dtype()) || (!is_q8(x.dtype()) && x.dtype() != DType::Int32))
     return ctx.fail("unsupported types x {} and scale {}", dtype_name(x.dtype()), dtype_name(scale.dtype()));
   visit_dtype(scale.dtype(), with_x);
   return {};
@@ -206,7 +218,7 @@ Status run_dequantize(KernelContext& ctx) {
 
 Status infer_dynamic_quantize(InferContext& ctx) {
   if (!ctx.has_input(0)) return ctx.fail("needs input x");
-  if (!is_float_family(ctx.in(0).dtype)) return ctx.fail("x must be float, got {}", dtype_name(ctx.in(0).dtype));
+  if (!dtype_is_float(ctx.in(0).dtype)) return ctx.fail("x must be float, got {}", dtype_name(ctx.in(0).dtype));
   ctx.out(0) = TypeInfo{DType::UInt8, {}};
   ctx.out(0).shape = ctx.in(0).shape;
   if (ctx.num_outputs() > 1) ctx.out(1) = TypeInfo{DType::Float, {}};

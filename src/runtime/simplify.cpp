@@ -1,0 +1,91 @@
+// Basic simplification before planning: forward Identity (and inference Dropout) inputs to their
+// readers, then drop nodes and initializers that no graph output depends on. Applied to every
+// subgraph too. The full optimizer (folding, fusion) is a separate pipeline of passes.
+#include <sz0/session.h>
+
+#include <set>
+
+namespace sz0 {
+
+namespace {
+
+// Names a graph reads, its subgraphs included (for liveness of outer-scope captures).
+void collect_reads(const Graph& g, std::set<std::string>& reads) {
+  for (const Node& n : g.nodes) {
+    for (const std::string& in : n.inputs)
+      if (!in.empty()) reads.insert(in);
+    for (const Attribute& a : n.attributes) {
+      if (a.g) collect_reads(*a.g, reads);
+      for (auto& sg : a.graphs) collect_reads(*sg, reads);
+    }
+  }
+  for (const ValueInfo& v : g.outputs) reads.insert(v.name);
+}
+
+void rename_reads(Graph& g, const std::map<std::string, std::string>& to) {
+  for (Node& n : g.nodes) {
+    for (std::string& in : n.inputs)
+      if (auto it = to.find(in); it != to.end()) in = it->second;
+    for (Attribute& a : n.attributes) {
+      if (a.g) rename_reads(*a.g, to);
+      for (auto& sg : a.graphs) rename_reads(*sg, to);
+    }
+  }
+}
+
+// Dropout with no mask output and no training_mode input computes the identity.
+bool is_passthrough(const Node& n) {
+  if (!n.domain.empty() || n.inputs.empty() || n.inputs[0].empty() || n.outputs.empty()) return false;
+  if (n.op_type == "Identity") return n.outputs.size() == 1;
+  if (n.op_type == "Dropout") return !n.has_output(1) && !n.has_input(2);
+  return false;
+}
+
+void simplify_graph(Graph& g) {
+  std::set<std::string> graph_outputs;
+  for (const ValueInfo& v : g.outputs) graph_outputs.insert(v.name);
+  // 1. Readers of a pass-through's output read its input instead (graph outputs keep their node).
+  std::map<std::string, std::string> forward;
+  for (const Node& n : g.nodes)
+    if (is_passthrough(n) && !graph_outputs.count(n.outputs[0])) {
+      std::string src = n.inputs[0];
+      if (auto it = forward.find(src); it != forward.end()) src = it->second;
+      forward[n.outputs[0]] = src;
+    }
+  if (!forward.empty()) rename_reads(g, forward);
+  // 2. Liveness backwards from the graph outputs.
+  std::set<std::string> live(graph_outputs);
+  std::vector<bool> keep(g.nodes.size(), false);
+  for (size_t i = g.nodes.size(); i-- > 0;) {
+    const Node& n = g.nodes[i];
+    bool needed = false;
+    for (const std::string& o : n.outputs) needed = needed || (!o.empty() && live.count(o));
+    if (!needed) continue;
+    keep[i] = true;
+    std::set<std::string> reads;
+    for (const std::string& in : n.inputs)
+      if (!in.empty()) reads.insert(in);
+    for (const Attribute& a : n.attributes) {
+      if (a.g) collect_reads(*a.g, reads);
+      for (auto& sg : a.graphs) collect_reads(*sg, reads);
+    }
+    live.insert(reads.begin(), reads.end());
+  }
+  std::vector<Node> nodes;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (keep[i]) nodes.push_back(std::move(g.nodes[i]));
+  g.nodes = std::move(nodes);
+  for (auto it = g.initializers.begin(); it != g.initializers.end();)
+    it = !live.count(it->first) && !g.find_input(it->first) ? g.initializers.erase(it) : std::next(it);
+  for (Node& n : g.nodes)
+    for (Attribute& a : n.attributes) {
+      if (a.g) simplify_graph(*a.g);
+      for (auto& sg : a.graphs) simplify_graph(*sg);
+    }
+}
+
+}  // namespace
+
+void simplify_for_inference(Model& model) { simplify_graph(model.graph); }
+
+}  // namespace sz0
