@@ -217,15 +217,17 @@ TEST(Loop, Errors) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("body takes 3 inputs"), std::string::npos) << r.status().message();
   // Missing body.
-  Node nobody = make_node("Loop", {"m", ""}, {});
-  g = make_graph("main", inputs_of({{"m", Tensor::scalar<int64_t>(3)}}), {}, {nobody});
+  // (Each node has an output the graph returns: a node nothing reads is dropped before running.)
+  Node nobody = make_node("Loop", {"m", ""}, {"s"});
+  g = make_graph("main", inputs_of({{"m", Tensor::scalar<int64_t>(3)}}), {vi("s")}, {nobody});
   EXPECT_FALSE(run_graph(g, {{"m", Tensor::scalar<int64_t>(3)}}).ok());
   // Body condition output not bool.
-  Graph fbody = make_graph("body", {vi("i", DType::Int64, kScalar), vi("c", DType::Bool, kScalar)}, {vi("i")}, {});
-  Node floop = make_node("Loop", {"m", ""}, {}, {attr_graph("body", fbody)});
-  g = make_graph("main", inputs_of({{"m", Tensor::scalar<int64_t>(3)}}), {}, {floop});
+  Graph fbody = make_graph("body", {vi("i", DType::Int64, kScalar), vi("c", DType::Bool, kScalar)}, {vi("i"), vi("i")}, {});
+  Node floop = make_node("Loop", {"m", ""}, {"s"}, {attr_graph("body", fbody)});
+  g = make_graph("main", inputs_of({{"m", Tensor::scalar<int64_t>(3)}}), {vi("s")}, {floop});
   r = run_graph(g, {{"m", Tensor::scalar<int64_t>(3)}});
   ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("must be bool"), std::string::npos) << r.status().message();
 }
 
 TEST(Loop, InferTypes) {
