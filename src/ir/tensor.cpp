@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstdlib>
 #include <limits>
 #include <new>
@@ -104,6 +105,19 @@ std::vector<double> Tensor::to_double() const {
 }
 
 namespace {
+// double → float rounding to odd, so that a second rounding (float → half) gives the correctly
+// rounded result instead of a double-rounding error on near-ties.
+float to_float_round_to_odd(double d) {
+  float f = static_cast<float>(d);
+  if (!std::isfinite(f) || static_cast<double>(f) == d) return f;
+  if (std::fabs(static_cast<double>(f)) > std::fabs(d)) f = std::nextafter(f, 0.0f);  // truncate
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  u |= 1u;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
 // One element from S to D with ONNX Cast semantics (float→int truncates; →bool is != 0).
 template <class D, class S>
 D convert(S s) {
@@ -113,8 +127,8 @@ D convert(S s) {
     else
       return s != S(0);
   } else if constexpr (std::is_same_v<D, Float16> || std::is_same_v<D, BFloat16>) {
-    if constexpr (std::is_same_v<S, Float16> || std::is_same_v<S, BFloat16>)
-      return D(static_cast<float>(s));
+    if constexpr (std::is_same_v<S, double>)
+      return D(to_float_round_to_odd(s));
     else
       return D(static_cast<float>(s));
   } else if constexpr (std::is_same_v<S, Float16> || std::is_same_v<S, BFloat16>) {

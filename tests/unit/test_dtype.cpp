@@ -41,3 +41,15 @@ TEST(Cast, SaturatesAndTruncates) {
   Tensor b = f.cast(DType::Bool);
   EXPECT_TRUE(b.data<bool>()[4]);  // NaN != 0
 }
+
+TEST(Cast, DoubleToHalfRoundsOnce) {
+  // Just above the midpoint of two halves: through float the excess is lost and the tie goes
+  // to even (0x3c00); rounded once it goes up (0x3c01).
+  Tensor d = Tensor::from_vector<double>({1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40), 1.5, -2.25});
+  Tensor h = d.cast(DType::Float16);
+  EXPECT_EQ(h.data<Float16>()[0].bits, 0x3c01);
+  EXPECT_EQ(static_cast<float>(h.data<Float16>()[1]), 1.5f);
+  EXPECT_EQ(static_cast<float>(h.data<Float16>()[2]), -2.25f);
+  Tensor b = Tensor::from_vector<double>({1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -40)}).cast(DType::BFloat16);
+  EXPECT_EQ(b.data<BFloat16>()[0].bits, 0x3f81);
+}
