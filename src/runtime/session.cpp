@@ -174,6 +174,12 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
     const Tensor& t = s >= 0 ? frame.slots[s] : outer[-(s + 2)];
     return t.defined() ? &t : nullptr;
   };
+  // One runner per frame, not one per node per run.
+  const ops::SubgraphRunner run_subgraph = [this, &frame](const Graph& g, std::vector<Tensor> in) -> Result<std::vector<Tensor>> {
+    auto it = compiled.find(&g);
+    if (it == compiled.end()) return error("subgraph '{}' was not compiled", g.name);
+    return execute(*it->second, std::move(in), &frame);
+  };
   for (const CompiledNode& cn : cg.nodes) {
     const Node& node = *cn.node;
     ops::KernelContext ctx(node, cn.opset);
@@ -190,11 +196,7 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
     SZ0_TRY(ops::infer_node(ictx));
     ctx.inferred_ = std::move(ictx.outputs);
     ctx.outputs_.resize(node.outputs.size());
-    ctx.subgraph_ = [this, &frame](const Graph& g, std::vector<Tensor> in) -> Result<std::vector<Tensor>> {
-      auto it = compiled.find(&g);
-      if (it == compiled.end()) return error("subgraph '{}' was not compiled", g.name);
-      return execute(*it->second, std::move(in), &frame);
-    };
+    ctx.subgraph_ = run_subgraph;
     SZ0_TRY(cn.kernel->run(ctx));
     for (size_t i = 0; i < cn.outputs.size(); ++i) {
       if (cn.outputs[i] < 0) continue;
