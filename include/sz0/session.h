@@ -14,6 +14,20 @@ struct SessionOptions {
   int threads = 0;  // 0: one per physical core
   // Fixes symbolic input dims for planning (NAME → shape).
   std::map<std::string, Shape> input_shapes;
+  // Runtime rewrites (blocked-layout convolutions with fused activations). Off: run the graph as
+  // written, every op on its own kernel (the reference the rewrites are checked against).
+  bool optimize = true;
+  // Times every node of every run (adds two clock reads per node).
+  bool profile = false;
+};
+
+// Time spent in one node over the runs since the session was created (or the profile reset).
+struct NodeProfile {
+  std::string name;
+  std::string op_type;
+  std::string kernel;  // the kernel that ran it
+  double total_ms = 0;
+  int64_t calls = 0;
 };
 
 // Infers types and shapes for every value of `graph` (symbolic where inputs are), keyed by name.
@@ -47,6 +61,10 @@ class Session {
 
   // Runs with named feeds; returns outputs in graph order.
   Result<std::vector<Tensor>> run(const std::map<std::string, Tensor>& feeds);
+
+  // Per-node times (SessionOptions::profile), subgraph nodes included, in execution order.
+  std::vector<NodeProfile> profile() const;
+  void reset_profile();
 
  private:
   Session();

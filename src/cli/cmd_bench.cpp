@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 namespace sz0::cli {
 
@@ -24,6 +25,7 @@ struct BenchArgs {
   int warmup = 10;
   int threads = 0;
   std::string json;
+  bool profile = false;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -47,11 +49,28 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
 }
 
+// Per-op-type totals, slowest first, as milliseconds per inference.
+nlohmann::json profile_json(const std::vector<NodeProfile>& nodes, int iterations) {
+  std::map<std::string, std::pair<double, int64_t>> by_type;
+  for (const NodeProfile& n : nodes) {
+    auto& [ms, count] = by_type[n.op_type + " [" + n.kernel + "]"];
+    ms += n.total_ms;
+    count += n.calls;
+  }
+  std::vector<std::pair<std::string, std::pair<double, int64_t>>> v(by_type.begin(), by_type.end());
+  std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second.first > b.second.first; });
+  nlohmann::json j = nlohmann::json::array();
+  for (auto& [op, t] : v)
+    j.push_back({{"op", op}, {"ms_per_run", t.first / iterations}, {"calls_per_run", static_cast<double>(t.second) / iterations}});
+  return j;
+}
+
 Result<nlohmann::json> bench_one(const std::string& path, const BenchArgs& a) {
   SZ0_ASSIGN(Model model, load_model(path));
   SZ0_ASSIGN(auto feeds, make_feeds(model, a.inputs, true));
   SessionOptions so;
   so.threads = a.threads;
+  so.profile = a.profile;
   const auto t0 = Clock::now();
   auto created = Session::create(std::move(model), so);
   if (!created.ok()) return created.status().context(path);
@@ -61,6 +80,7 @@ Result<nlohmann::json> bench_one(const std::string& path, const BenchArgs& a) {
     auto r = session->run(feeds);
     if (!r.ok()) return r.status().context(path);
   }
+  session->reset_profile();
   std::vector<double> lat;
   lat.reserve(static_cast<size_t>(a.iterations));
   const auto start = Clock::now();
@@ -97,6 +117,7 @@ Result<nlohmann::json> bench_one(const std::string& path, const BenchArgs& a) {
   j["throughput_qps"] = static_cast<double>(a.iterations) / total_s;
   j["session_create_ms"] = create_ms;
   j["memory"] = {{"peak_rss_mb", peak_rss_mb()}};
+  if (a.profile) j["profile"] = profile_json(session->profile(), a.iterations);
   return j;
 }
 
@@ -112,6 +133,10 @@ Status bench(const BenchArgs& a) {
                 l["p90"].get<double>(), l["p95"].get<double>(), l["p99"].get<double>(), l["min"].get<double>(),
                 l["max"].get<double>(), l["std"].get<double>(), j["throughput_qps"].get<double>(),
                 j["session_create_ms"].get<double>(), j["memory"]["peak_rss_mb"].get<double>());
+    if (a.profile)
+      for (const auto& p : j["profile"])
+        std::printf("  %-40s %8.3f ms/run  %6.1f calls/run\n", p["op"].get<std::string>().c_str(),
+                    p["ms_per_run"].get<double>(), p["calls_per_run"].get<double>());
     results.push_back(std::move(j));
   }
   if (!a.json.empty()) {
@@ -134,6 +159,7 @@ void add_bench(CLI::App& app, int& rc) {
   cmd->add_option("--warmup", args->warmup, "Untimed runs first (default 10)")->check(CLI::Range(0, 4096));
   cmd->add_option("--threads", args->threads, "Intra-op threads (default: one per core)")->check(CLI::Range(0, 4096));
   cmd->add_option("--json", args->json, "Write results as JSON");
+  cmd->add_flag("--profile", args->profile, "Time each node; print and write per-op-type totals");
   cmd->callback([args, &rc]() {
     Status s = bench(*args);
     rc = s.ok() ? kOk : report(s);

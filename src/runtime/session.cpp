@@ -2,10 +2,12 @@
 #include <sz0/session.h>
 
 #include "ops/op.h"
+#include "runtime/layout.h"
 
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <unordered_map>
 
@@ -22,6 +24,9 @@ struct CompiledNode {
   std::vector<int> inputs;   // slot, or -1 omitted, or -(2 + k) for outer name k
   std::vector<int> outputs;  // slot, or -1 omitted
   std::vector<int> free_after;  // slots whose last use is this node
+  std::string_view kernel_name;
+  mutable double profile_ms = 0;  // SessionOptions::profile
+  mutable int64_t profile_calls = 0;
 };
 
 struct CompiledGraph {
@@ -54,6 +59,8 @@ const Tensor* lookup_outer(const Frame* f, const std::string& name) {
 struct Session::Impl {
   Model model;
   int threads = 1;
+  bool profile = false;
+  std::vector<const CompiledNode*> all_nodes;  // every graph's nodes, for the profile
   std::unordered_map<const Graph*, std::unique_ptr<CompiledGraph>> compiled;
   CompiledGraph* main = nullptr;
 
@@ -132,6 +139,7 @@ Result<CompiledGraph*> Session::Impl::compile(const Graph& g, const GraphTypes* 
     const ops::OpSchema* schema = ops::find_kernel(init, node.domain);
     if (!schema) return error("{}: unsupported operator at opset {}", node.label(), cn.opset);
     SZ0_ASSIGN(cn.kernel, ops::make_kernel(*schema, init));
+    cn.kernel_name = schema->kernel_name;
     for (const std::string& out : node.outputs) cn.outputs.push_back(out.empty() ? -1 : slot(out));
     node_uses.push_back(std::move(uses));
     cg->nodes.push_back(std::move(cn));
@@ -154,6 +162,7 @@ Result<CompiledGraph*> Session::Impl::compile(const Graph& g, const GraphTypes* 
   for (int s = 0; s < cg->num_slots; ++s)
     if (last_use[s] >= 0 && !keep.count(s)) cg->nodes[last_use[s]].free_after.push_back(s);
   CompiledGraph* raw = cg.get();
+  for (const CompiledNode& cn : raw->nodes) all_nodes.push_back(&cn);
   compiled[&g] = std::move(cg);
   return raw;
 }
@@ -197,7 +206,14 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
     ctx.inferred_ = std::move(ictx.outputs);
     ctx.outputs_.resize(node.outputs.size());
     ctx.subgraph_ = run_subgraph;
-    SZ0_TRY(cn.kernel->run(ctx));
+    if (profile) {
+      const auto t0 = std::chrono::steady_clock::now();
+      SZ0_TRY(cn.kernel->run(ctx));
+      cn.profile_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      ++cn.profile_calls;
+    } else {
+      SZ0_TRY(cn.kernel->run(ctx));
+    }
     for (size_t i = 0; i < cn.outputs.size(); ++i) {
       if (cn.outputs[i] < 0) continue;
       if (!ctx.outputs_[i].defined()) return error("{}: output '{}' was not produced", node.label(), node.outputs[i]);
@@ -221,6 +237,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   std::unique_ptr<Session> s(new Session());
   Impl& im = *s->impl_;
   im.model = std::move(model);
+  im.profile = options.profile;
   im.threads = options.threads > 0 ? options.threads : std::max(1, omp_get_num_procs());
   if (im.model.opset("") == 0 && !im.model.graph.nodes.empty())
     return error("model imports no ai.onnx opset");
@@ -229,7 +246,11 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   for (const ValueInfo& v : im.model.graph.outputs)
     if (!v.type.opaque_type.empty()) return error("output '{}' has a non-tensor type (sequence, map or optional), not supported", v.name);
   simplify_for_inference(im.model);
+  // Kernels built now (oneDNN primitives) size their work split by the thread count in force.
+  omp_set_num_threads(im.threads);
   auto types = infer_graph(im.model.graph, im.model, options.input_shapes);
+  if (options.optimize && types.ok() && rewrite_blocked_layout(im.model, types.value()) > 0)
+    types = infer_graph(im.model.graph, im.model, options.input_shapes);
   SZ0_ASSIGN(im.main, im.compile(im.model.graph, types.ok() ? &types.value() : nullptr, {}));
   return s;
 }
@@ -244,6 +265,20 @@ Result<std::unique_ptr<Session>> Session::load(const std::string& path, const Se
 const Model& Session::model() const { return impl_->model; }
 const std::vector<ValueInfo>& Session::outputs() const { return impl_->model.graph.outputs; }
 int Session::threads() const { return impl_->threads; }
+
+std::vector<NodeProfile> Session::profile() const {
+  std::vector<NodeProfile> out;
+  for (const CompiledNode* cn : impl_->all_nodes)
+    out.push_back({cn->node->name, cn->node->op_type, std::string(cn->kernel_name), cn->profile_ms, cn->profile_calls});
+  return out;
+}
+
+void Session::reset_profile() {
+  for (const CompiledNode* cn : impl_->all_nodes) {
+    cn->profile_ms = 0;
+    cn->profile_calls = 0;
+  }
+}
 
 std::vector<ValueInfo> Session::inputs() const {
   std::vector<ValueInfo> v;

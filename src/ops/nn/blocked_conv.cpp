@@ -1,0 +1,195 @@
+// BlockedConv: a 2-D float convolution on oneDNN whose output is in the blocked layout
+// [N, ceil(M/8), OH, OW, 8] (ops/internal.h) and whose input is blocked too, or plain NCHW for a
+// network's first layer. Weights are reordered once into the layout oneDNN prefers; the bias and
+// an activation run as the convolution's epilogue. The session rewrites chains of Conv into it.
+//
+// Attributes: those of Conv (kernel_shape, strides, pads, dilations, group, auto_pad), plus
+//   in_blocked (int)   1 when X is blocked
+//   channels (int)     input channels C (a blocked X shows only ceil(C/8))
+//   activation (string) "", Relu, LeakyRelu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh
+//   activation_params (floats) LeakyRelu: alpha; Clip: min, max; HardSigmoid: alpha, beta
+#include "ops/conv_geometry.h"
+#include "ops/internal.h"
+#include "ops/shape_util.h"
+
+#include <dnnl.hpp>
+
+#include <map>
+#include <mutex>
+
+namespace sz0::ops::nn {
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+// Plain [N, C, H, W] type of the input.
+TypeInfo plain_input(const Node& node, const TypeInfo& x) {
+  if (!node.attr_int("in_blocked", 0) || !x.has_rank() || x.rank() != 5) return x;
+  std::vector<Dim> d(x.shape->begin(), x.shape->end() - 1);
+  d[1] = Dim(node.attr_int("channels", -1));
+  return TypeInfo(x.dtype, d);
+}
+
+Status infer_blocked_conv(InferContext& ctx) {
+  if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
+  const TypeInfo x = plain_input(ctx.node, ctx.in(0));
+  const TypeInfo& w = ctx.in(1);
+  TypeInfo& o = ctx.out(0);
+  o.dtype = DType::Float;
+  if (x.dtype != DType::Undefined && x.dtype != DType::Float) return ctx.fail("expects float32, got {}", dtype_name(x.dtype));
+  SZ0_ASSIGN(auto dims, conv_dims(ctx.node, x, w));
+  if (!dims) return {};
+  if (dims->size() != 4) return ctx.fail("expects a 2-D convolution");
+  std::vector<Dim> d = *dims;
+  d[1] = d[1].known() ? Dim(channel_blocks(d[1].value)) : Dim();
+  d.push_back(Dim(kChannelBlock));
+  o.shape = d;
+  return {};
+}
+
+Result<dnnl::post_ops> activation_post_ops(const Node& node) {
+  const std::string act = node.attr_string("activation", "");
+  const std::vector<float> p = node.attr_floats("activation_params");
+  auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
+  dnnl::post_ops po;
+  using alg = dnnl::algorithm;
+  if (act.empty()) return po;
+  if (act == "Relu") po.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
+  else if (act == "LeakyRelu") po.append_eltwise(1.f, alg::eltwise_relu, param(0, 0.01f), 0.f);
+  else if (act == "Clip") po.append_eltwise(1.f, alg::eltwise_clip_v2, param(0, -3.4e38f), param(1, 3.4e38f));
+  else if (act == "HardSwish") po.append_eltwise(1.f, alg::eltwise_hardswish, 0.f, 0.f);
+  else if (act == "HardSigmoid") {
+    po.append_eltwise(1.f, alg::eltwise_linear, param(0, 0.2f), param(1, 0.5f));
+    po.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
+  } else if (act == "Sigmoid") po.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f);
+  else if (act == "Tanh") po.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f);
+  else return error("{}: unknown activation '{}'", node.label(), act);
+  return po;
+}
+
+class BlockedConv final : public Kernel {
+ public:
+  Status init(const KernelInit& in) {
+    node_ = &in.node;
+    const Tensor* w = in.constants.size() > 1 ? in.constants[1] : nullptr;
+    if (!w || w->dtype() != DType::Float || w->rank() != 4) return error("{}: W must be a float 4-D initializer", node_->label());
+    w_ = *w;
+    if (in.constants.size() > 2 && in.constants[2]) b_ = *in.constants[2];
+    else if (in.node.has_input(2)) return error("{}: B must be an initializer", node_->label());
+    group_ = node_->attr_int("group", 1);
+    blocked_in_ = node_->attr_int("in_blocked", 0) != 0;
+    channels_ = node_->attr_int("channels", -1);
+    if (group_ < 1 || channels_ != w_.dim(1) * group_ || w_.dim(0) % group_ != 0)
+      return error("{}: W {} does not fit {} channels in {} groups", node_->label(), shape_str(w_.shape()), channels_, group_);
+    SZ0_ASSIGN(post_ops_, activation_post_ops(*node_));
+    // Shapes known now: build the primitive (and reorder weights) at session creation.
+    if (!in.inputs.empty() && in.inputs[0].fully_known()) {
+      Shape xs = in.inputs[0].concrete();
+      SZ0_TRY(prepare(xs).status());
+    }
+    return {};
+  }
+
+  Status run(KernelContext& ctx) override {
+    const Tensor& x = ctx.in(0);
+    SZ0_ASSIGN(Plan * p, prepare(x.shape()));
+    Tensor& y = ctx.output(0);
+    if (y.shape() != p->out_shape) return ctx.fail("output {} differs from the plan's {}", shape_str(y.shape()), shape_str(p->out_shape));
+    thread_local dnnl::stream stream(cpu_engine());
+    p->src.set_data_handle(const_cast<void*>(x.raw()));
+    p->dst.set_data_handle(y.raw());
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, p->src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, p->dst}};
+    if (b_.defined()) args.emplace(DNNL_ARG_BIAS, bias_);
+    p->conv.execute(stream, args);
+    stream.wait();
+    return {};
+  }
+
+ private:
+  struct Plan {
+    dnnl::convolution_forward conv;
+    dnnl::memory src, dst, weights;
+    Shape out_shape;
+  };
+
+  Result<Plan*> prepare(const Shape& xs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = plans_.find(xs);
+    if (it != plans_.end()) return &it->second;
+    const Node& node = *node_;
+    if (xs.size() != (blocked_in_ ? 5u : 4u)) return error("{}: input rank {} unexpected", node.label(), xs.size());
+    const int64_t n = xs[0], h = xs[2], w = xs[3];
+    if (blocked_in_ ? xs[1] != channel_blocks(channels_) : xs[1] != channels_)
+      return error("{}: input {} does not hold {} channels", node.label(), shape_str(xs), channels_);
+    SZ0_ASSIGN(WindowGeom g, parse_window(node, {w_.dim(2), w_.dim(3)}, false));
+    const int64_t in_sp[2] = {h, w};
+    SZ0_ASSIGN(Shape out_sp, window_out_shape(node, g, in_sp));
+    const int64_t m = w_.dim(0);
+    using dims = dnnl::memory::dims;
+    auto& eng = cpu_engine();
+    const dnnl::memory::desc src_md(dims{n, channels_, h, w}, dt::f32, blocked_in_ ? tag::nChw8c : tag::nchw);
+    const dnnl::memory::desc dst_md(dims{n, m, out_sp[0], out_sp[1]}, dt::f32, tag::nChw8c);
+    const dims wdims = group_ == 1 ? dims{m, channels_, w_.dim(2), w_.dim(3)}
+                                   : dims{group_, m / group_, channels_ / group_, w_.dim(2), w_.dim(3)};
+    const dnnl::memory::desc w_any(wdims, dt::f32, tag::any);
+    const dnnl::memory::desc b_md(dims{m}, dt::f32, tag::x);
+    const dims strides{g.strides[0], g.strides[1]}, dil{g.dilations[0] - 1, g.dilations[1] - 1};
+    const dims pad_l{g.pads[0], g.pads[1]}, pad_r{g.pads[2], g.pads[3]};
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(post_ops_);
+    Plan plan;
+    try {
+      auto desc = b_.defined()
+                      ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                        src_md, w_any, b_md, dst_md, strides, dil, pad_l, pad_r)
+                      : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                        src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
+      dnnl::convolution_forward::primitive_desc pd(desc, attr, eng);
+      plan.conv = dnnl::convolution_forward(pd);
+      plan.src = dnnl::memory(src_md, eng, DNNL_MEMORY_NONE);
+      plan.dst = dnnl::memory(dst_md, eng, DNNL_MEMORY_NONE);
+      // Weights in the primitive's layout, reordered once per distinct layout.
+      if (!weights_.get(true) || weights_.get_desc() != pd.weights_desc()) {
+        const dnnl::memory::desc user_md(wdims, dt::f32, group_ == 1 ? tag::oihw : tag::goihw);
+        dnnl::memory user(user_md, eng, const_cast<void*>(w_.raw()));
+        weights_ = dnnl::memory(pd.weights_desc(), eng);
+        dnnl::stream s(eng);
+        dnnl::reorder(user, weights_).execute(s, user, weights_);
+        s.wait();
+      }
+      plan.weights = weights_;
+      if (b_.defined() && !bias_.get(true)) bias_ = dnnl::memory(b_md, eng, const_cast<void*>(b_.raw()));
+    } catch (const dnnl::error& e) {
+      return error("{}: oneDNN cannot build this convolution: {}", node.label(), e.what());
+    }
+    plan.out_shape = {n, channel_blocks(m), out_sp[0], out_sp[1], kChannelBlock};
+    return &plans_.emplace(xs, std::move(plan)).first->second;
+  }
+
+  const Node* node_ = nullptr;
+  Tensor w_, b_;
+  int64_t group_ = 1, channels_ = 0;
+  bool blocked_in_ = false;
+  dnnl::post_ops post_ops_;
+  dnnl::memory weights_, bias_;
+  std::mutex mu_;
+  std::map<Shape, Plan> plans_;
+};
+
+Result<std::unique_ptr<Kernel>> make_blocked_conv(const KernelInit& init) {
+  auto k = std::make_unique<BlockedConv>();
+  SZ0_TRY(k->init(init));
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "BlockedConv", .since = 1, .infer = infer_blocked_conv,
+                .factory = make_blocked_conv, .kernel_name = "onednn");
+
+}  // namespace
+}  // namespace sz0::ops::nn

@@ -1,0 +1,353 @@
+// Blocked-layout rewrite; see layout.h. One forward walk over the main graph's nodes (they are in
+// topological order): a value that exists only blocked gets its plain form from a ReorderToPlain
+// inserted right before the first node that needs it.
+#include "runtime/layout.h"
+
+#include "ops/internal.h"
+
+#include <map>
+#include <set>
+
+namespace sz0 {
+
+namespace {
+
+using ops::kChannelBlock;
+using ops::kInternalDomain;
+
+const std::set<std::string> kUnary = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Neg", "Abs", "Elu"};
+const std::set<std::string> kFusable = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh"};
+
+void collect_captures(const Graph& g, std::set<std::string>& reads) {
+  for (const Node& n : g.nodes) {
+    for (const std::string& in : n.inputs)
+      if (!in.empty()) reads.insert(in);
+    for (const Attribute& a : n.attributes) {
+      if (a.g) collect_captures(*a.g, reads);
+      for (auto& sg : a.graphs) collect_captures(*sg, reads);
+    }
+  }
+  for (const ValueInfo& v : g.outputs) reads.insert(v.name);
+}
+
+std::set<std::string> node_reads(const Node& n) {
+  std::set<std::string> r;
+  for (const std::string& in : n.inputs)
+    if (!in.empty()) r.insert(in);
+  for (const Attribute& a : n.attributes) {
+    if (a.g) collect_captures(*a.g, r);
+    for (auto& sg : a.graphs) collect_captures(*sg, r);
+  }
+  return r;
+}
+
+Attribute attr_int(std::string name, int64_t v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Attribute::Kind::Int;
+  a.i = v;
+  return a;
+}
+Attribute attr_ints(std::string name, std::vector<int64_t> v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Attribute::Kind::Ints;
+  a.ints = std::move(v);
+  return a;
+}
+
+class Rewriter {
+ public:
+  Rewriter(Model& m, const GraphTypes& t) : model_(m), g_(m.graph), types_(t) {}
+
+  int run() {
+    for (const Node& n : g_.nodes)
+      for (const std::string& in : node_reads(n)) ++uses_[in];
+    for (const ValueInfo& v : g_.outputs) ++uses_[v.name];
+    std::vector<Node> old = std::move(g_.nodes);
+    g_.nodes.clear();
+    std::set<size_t> absorbed;
+    for (size_t i = 0; i < old.size(); ++i) {
+      if (absorbed.count(i)) continue;
+      Node& n = old[i];
+      if (n.domain.empty() && n.op_type == "Conv" && conv_fits(n)) {
+        // An activation that is the only reader of the output runs as the epilogue.
+        const Node* act = nullptr;
+        size_t act_index = 0;
+        if (uses_[n.outputs[0]] == 1 && !is_graph_output(n.outputs[0]))
+          for (size_t j = i + 1; j < old.size(); ++j)
+            if (node_reads(old[j]).count(n.outputs[0])) {
+              if (old[j].domain.empty() && kFusable.count(old[j].op_type) && activation_params(old[j])) {
+                act = &old[j];
+                act_index = j;
+              }
+              break;
+            }
+        emit_conv(n, act);
+        if (act) absorbed.insert(act_index);
+        ++converted_;
+        continue;
+      }
+      if (try_propagate(n)) continue;
+      emit_plain(std::move(n));
+    }
+    for (const ValueInfo& v : g_.outputs) materialize(v.name);
+    if (converted_ > 0 && model_.opset(kInternalDomain) == 0) model_.opsets.push_back({std::string(kInternalDomain), 1});
+    return converted_;
+  }
+
+ private:
+  bool is_graph_output(const std::string& name) const { return g_.find_output(name) != nullptr; }
+
+  const TypeInfo* type(const std::string& name) const {
+    auto it = types_.types.find(name);
+    return it == types_.types.end() ? nullptr : &it->second;
+  }
+  // Channel count of a float rank-4 value; -1 if unknown.
+  int64_t channels(const std::string& name) const {
+    const TypeInfo* t = type(name);
+    if (!t || t->dtype != DType::Float || t->rank() != 4 || !(*t->shape)[1].known()) return -1;
+    return (*t->shape)[1].value;
+  }
+  const Tensor* constant(const std::string& name) const {
+    auto it = g_.initializers.find(name);
+    return it == g_.initializers.end() ? nullptr : &it->second;
+  }
+
+  bool conv_fits(const Node& n) const {
+    if (n.inputs.size() < 2 || n.outputs.size() != 1) return false;
+    const Tensor* w = constant(n.inputs[1]);
+    if (!w || w->dtype() != DType::Float || w->rank() != 4) return false;
+    if (n.has_input(2) && !constant(n.inputs[2])) return false;
+    const int64_t c = channels(n.inputs[0]);
+    const int64_t g = n.attr_int("group", 1);
+    const int64_t m = w->dim(0);
+    if (c < 1 || g < 1 || c % g != 0 || m % g != 0 || w->dim(1) * g != c) return false;
+    if (m % kChannelBlock != 0) return false;  // padded outputs would leak into plain consumers' math
+    if (g == 1) return true;
+    if (g == c && g == m) return c % kChannelBlock == 0;  // depthwise
+    return (c / g) % kChannelBlock == 0 && (m / g) % kChannelBlock == 0;
+  }
+
+  // Epilogue parameters of an activation node; nullopt if its parameters are not constants.
+  std::optional<std::vector<float>> activation_params(const Node& a) const {
+    if (a.op_type == "LeakyRelu") return std::vector<float>{a.attr_float("alpha", 0.01f)};
+    if (a.op_type == "HardSigmoid") return std::vector<float>{a.attr_float("alpha", 0.2f), a.attr_float("beta", 0.5f)};
+    if (a.op_type == "Clip") {
+      const int64_t opset = model_.opset("");
+      if (opset < 11) return std::vector<float>{a.attr_float("min", -3.4028235e38f), a.attr_float("max", 3.4028235e38f)};
+      std::vector<float> p = {-3.4028235e38f, 3.4028235e38f};
+      for (size_t k = 1; k <= 2; ++k) {
+        if (!a.has_input(k)) continue;
+        const Tensor* t = constant(a.inputs[k]);
+        if (!t || t->numel() != 1 || t->dtype() != DType::Float) return std::nullopt;
+        p[k - 1] = t->data<float>()[0];
+      }
+      return p;
+    }
+    return std::vector<float>{};
+  }
+
+  std::string fresh(const std::string& base) {
+    std::string name = base + "__blocked";
+    while (taken(name)) name += "_";
+    reserved_.insert(name);
+    return name;
+  }
+  bool taken(const std::string& name) const {
+    return reserved_.count(name) || types_.types.count(name) || g_.initializers.count(name);
+  }
+
+  // The blocked form of a plain value, reordering if needed; "" if it cannot be blocked.
+  std::string blocked(const std::string& name) {
+    if (auto it = blocked_.find(name); it != blocked_.end()) return it->second;
+    const int64_t c = channels(name);
+    if (c < 1 || c % kChannelBlock != 0) return "";
+    Node r;
+    r.op_type = "ReorderToBlocked";
+    r.domain = kInternalDomain;
+    r.name = name + "/to_blocked";
+    r.inputs = {name};
+    r.outputs = {fresh(name)};
+    blocked_[name] = r.outputs[0];
+    g_.nodes.push_back(std::move(r));
+    return blocked_[name];
+  }
+
+  // Makes the plain form of `name` exist before the next emitted node.
+  void materialize(const std::string& name) {
+    if (!plain_missing_.count(name)) return;
+    plain_missing_.erase(name);
+    Node r;
+    r.op_type = "ReorderToPlain";
+    r.domain = kInternalDomain;
+    r.name = name + "/to_plain";
+    r.inputs = {blocked_.at(name)};
+    r.outputs = {name};
+    r.attributes.push_back(attr_int("channels", channels(name)));
+    g_.nodes.push_back(std::move(r));
+  }
+
+  void emit_plain(Node n) {
+    for (const std::string& r : node_reads(n)) materialize(r);
+    g_.nodes.push_back(std::move(n));
+  }
+
+  // `plain_out` is produced only blocked, under a fresh name.
+  std::string produce_blocked(const std::string& plain_out) {
+    const std::string b = fresh(plain_out);
+    blocked_[plain_out] = b;
+    plain_missing_.insert(plain_out);
+    return b;
+  }
+
+  void emit_conv(const Node& conv, const Node* act) {
+    Node b;
+    b.op_type = "BlockedConv";
+    b.domain = kInternalDomain;
+    b.name = conv.name;
+    b.attributes = conv.attributes;
+    const int64_t c = channels(conv.inputs[0]);
+    std::string in = c % kChannelBlock == 0 ? blocked(conv.inputs[0]) : "";
+    if (in.empty()) {
+      materialize(conv.inputs[0]);
+      in = conv.inputs[0];
+    }
+    b.attributes.push_back(attr_int("in_blocked", in != conv.inputs[0] ? 1 : 0));
+    b.attributes.push_back(attr_int("channels", c));
+    b.inputs = {in, conv.inputs[1]};
+    if (conv.has_input(2)) b.inputs.push_back(conv.inputs[2]);
+    const std::string& out = act ? act->outputs[0] : conv.outputs[0];
+    if (act) {
+      Attribute a;
+      a.name = "activation";
+      a.kind = Attribute::Kind::String;
+      a.s = act->op_type;
+      b.attributes.push_back(a);
+      Attribute p;
+      p.name = "activation_params";
+      p.kind = Attribute::Kind::Floats;
+      p.floats = *activation_params(*act);
+      b.attributes.push_back(p);
+    }
+    b.outputs = {produce_blocked(out)};
+    g_.nodes.push_back(std::move(b));
+  }
+
+  // Runs a layout-agnostic op on blocked inputs when they are available.
+  bool try_propagate(Node& n) {
+    if (!n.domain.empty() || n.inputs.empty() || n.outputs.size() != 1 || n.inputs[0].empty()) return false;
+    const std::string& x = n.inputs[0];
+    const bool x_blocked = blocked_.count(x) > 0;
+    const std::string& op = n.op_type;
+    if (kUnary.count(op)) {
+      if (!x_blocked || channels(n.outputs[0]) != channels(x)) return false;
+      for (size_t k = 1; k < n.inputs.size(); ++k)
+        if (n.has_input(k)) materialize(n.inputs[k]);
+      n.inputs[0] = blocked_[x];
+      n.outputs[0] = produce_blocked(n.outputs[0]);
+      g_.nodes.push_back(std::move(n));
+      return true;
+    }
+    if ((op == "Add" || op == "Mul" || op == "Sub" || op == "Div") && n.inputs.size() == 2) {
+      const std::string& y = n.inputs[1];
+      const bool y_blocked = blocked_.count(y) > 0;
+      if (!x_blocked && !y_blocked) return false;
+      // Both rank 4 with one channel count (a multiple of the block): broadcasting over N, H, W
+      // carries over to the blocked form unchanged.
+      const int64_t cx = channels(x), cy = channels(y), co = channels(n.outputs[0]);
+      if (cx < 1 || cx != cy || cx != co || cx % kChannelBlock != 0) return false;
+      std::string bx = blocked(x), by = blocked(y);
+      if (bx.empty() || by.empty()) return false;
+      n.inputs = {bx, by};
+      n.outputs[0] = produce_blocked(n.outputs[0]);
+      g_.nodes.push_back(std::move(n));
+      return true;
+    }
+    if ((op == "GlobalAveragePool" || op == "GlobalMaxPool") && x_blocked) {
+      const int64_t c = channels(x);
+      if (c % kChannelBlock != 0) return false;
+      // Reduce H and W of [N, C/8, H, W, 8]: the result [N, C/8, 1, 1, 8] is, byte for byte, the
+      // plain [N, C, 1, 1] as well.
+      Node r;
+      r.op_type = op == "GlobalAveragePool" ? "ReduceMean" : "ReduceMax";
+      r.name = n.name;
+      r.inputs = {blocked_[x]};
+      const std::string rb = fresh(n.outputs[0]);
+      r.outputs = {rb};
+      if (model_.opset("") >= 18) {
+        const std::string axes = fresh(n.name + "/axes");
+        g_.initializers[axes] = Tensor::from_vector<int64_t>({2, 3});
+        r.inputs.push_back(axes);
+      } else {
+        r.attributes.push_back(attr_ints("axes", {2, 3}));
+      }
+      r.attributes.push_back(attr_int("keepdims", 1));
+      g_.nodes.push_back(std::move(r));
+      Node s;
+      s.op_type = "Reshape";
+      s.name = n.name + "/as_plain";
+      const std::string shape = fresh(n.name + "/shape");
+      g_.initializers[shape] = Tensor::from_vector<int64_t>({0, c, 1, 1});
+      s.inputs = {rb, shape};
+      s.outputs = {n.outputs[0]};
+      g_.nodes.push_back(std::move(s));
+      blocked_[n.outputs[0]] = rb;
+      return true;
+    }
+    if ((op == "MaxPool" || op == "AveragePool") && x_blocked && !n.has_output(1) && channels(n.outputs[0]) == channels(x)) {
+      // Pooling [N, C/8, H, W, 8] with a window of width 1 on the lane axis is the same pooling.
+      std::vector<int64_t> k = n.attr_ints("kernel_shape");
+      if (k.size() != 2) return false;
+      Node p = n;
+      p.attributes.clear();
+      for (const Attribute& a : n.attributes) {
+        Attribute b = a;
+        if (a.name == "kernel_shape" || a.name == "strides" || a.name == "dilations") b.ints.push_back(1);
+        else if (a.name == "pads") {
+          if (a.ints.size() != 4) return false;
+          b.ints = {a.ints[0], a.ints[1], 0, a.ints[2], a.ints[3], 0};
+        } else if (a.name == "storage_order" && a.i != 0) return false;
+        p.attributes.push_back(b);
+      }
+      p.inputs = {blocked_[x]};
+      p.outputs = {produce_blocked(n.outputs[0])};
+      g_.nodes.push_back(std::move(p));
+      return true;
+    }
+    if (op == "Concat") {
+      const int64_t axis = n.attr_int("axis", 0);
+      if (axis != 1 && axis != -3) return false;
+      std::vector<std::string> ins;
+      bool any_blocked = false;
+      for (const std::string& in : n.inputs) {
+        const int64_t c = channels(in);
+        if (c < 1 || c % kChannelBlock != 0) return false;
+        any_blocked = any_blocked || blocked_.count(in);
+      }
+      if (!any_blocked) return false;
+      for (const std::string& in : n.inputs) ins.push_back(blocked(in));
+      n.inputs = ins;
+      n.set_attr(attr_int("axis", 1));
+      n.outputs[0] = produce_blocked(n.outputs[0]);
+      g_.nodes.push_back(std::move(n));
+      return true;
+    }
+    return false;
+  }
+
+  Model& model_;
+  Graph& g_;
+  const GraphTypes& types_;
+  std::map<std::string, int> uses_;
+  std::map<std::string, std::string> blocked_;  // plain name → blocked name
+  std::set<std::string> plain_missing_;          // produced only blocked so far
+  std::set<std::string> reserved_;
+  int converted_ = 0;
+};
+
+}  // namespace
+
+int rewrite_blocked_layout(Model& model, const GraphTypes& types) { return Rewriter(model, types).run(); }
+
+}  // namespace sz0

@@ -1,0 +1,108 @@
+// Blocked-layout rewrite: convolution chains run on BlockedConv with fused activations, and the
+// outputs match the graph run op by op (SessionOptions::optimize = false) over odd shapes.
+#include <sz0/builder.h>
+#include <sz0/session.h>
+
+#include "util/op_test.h"
+
+#include <map>
+
+using namespace sz0;
+using namespace sz0::test;
+
+namespace {
+
+std::map<std::string, int> op_counts(const Model& m) {
+  std::map<std::string, int> c;
+  for (const Node& n : m.graph.nodes) ++c[n.op_type];
+  return c;
+}
+
+// Runs `m` with and without the rewrite on one random input; returns the optimized session's
+// op counts.
+std::map<std::string, int> check_same(Model m, const std::string& input, const Shape& shape, int threads = 1) {
+  Tensor x = random_tensor(DType::Float, shape, 5);
+  SessionOptions plain_opts, fast_opts;
+  plain_opts.optimize = false;
+  plain_opts.threads = fast_opts.threads = threads;
+  auto plain = Session::create(m, plain_opts);
+  auto fast = Session::create(m, fast_opts);
+  EXPECT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_TRUE(fast.ok()) << fast.status().message();
+  if (!plain.ok() || !fast.ok()) return {};
+  auto want = (*plain)->run({{input, x}});
+  auto got = (*fast)->run({{input, x}});
+  EXPECT_TRUE(want.ok()) << want.status().message();
+  EXPECT_TRUE(got.ok()) << got.status().message();
+  if (!want.ok() || !got.ok()) return {};
+  EXPECT_EQ(want->size(), got->size());
+  for (size_t i = 0; i < want->size() && i < got->size(); ++i) {
+    EXPECT_EQ((*want)[i].shape(), (*got)[i].shape());
+    EXPECT_TENSOR_NEAR((*got)[i], (*want)[i], 1e-4, 1e-4);
+  }
+  return op_counts((*fast)->model());
+}
+
+}  // namespace
+
+TEST(BlockedLayout, ConvChainWithActivationsPoolingAndResidual) {
+  ModelBuilder b("chain", {.seed = 3, .batch = 2});
+  Var x = b.input("image", DType::Float, {3, 19, 23});
+  Var y = b.relu(b.conv2d(x, 16, 3, {.stride = 2}));                    // plain input, C = 3
+  Var d = b.hard_swish(b.conv2d(y, 16, 3, {.groups = 16}));             // depthwise
+  Var p = b.conv2d(d, 24, 1);                                            // pointwise
+  Var r = b.add(p, b.conv2d(p, 24, 3));                                  // residual
+  Var m = b.max_pool(r, 2, {.stride = 2});
+  Var g = b.conv2d(m, 48, 3, {.dilation = 2, .groups = 3});  // grouped (8 in, 16 out per group), dilated
+  Var a = b.avg_pool(b.sigmoid(g), 3, {.stride = 1, .padding = 1});
+  Var c = b.concat({a, g}, 1);
+  b.output(b.global_avg_pool(c), "logits");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ops = check_same(*model, "image", {2, 3, 19, 23});
+  EXPECT_EQ(ops["BlockedConv"], 5);
+  EXPECT_EQ(ops["Conv"], 0);
+  EXPECT_EQ(ops["Relu"], 0);       // fused
+  EXPECT_EQ(ops["HardSwish"], 0);  // fused
+  EXPECT_LE(ops["ReorderToPlain"], 1);
+}
+
+TEST(BlockedLayout, SqueezeExcitationAndTwoThreads) {
+  ModelBuilder b("se", {.seed = 4, .batch = 1});
+  Var x = b.input("image", DType::Float, {8, 17, 9});
+  Var y = b.conv2d(x, 32, 3);
+  Var s = b.global_avg_pool(y, false);
+  s = b.hard_sigmoid(b.conv2d(b.relu(b.conv2d(s, 8, 1)), 32, 1));
+  Var z = b.mul(y, s);
+  b.output(b.conv2d(z, 16, 1), "features");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ops = check_same(*model, "image", {1, 8, 17, 9}, 2);
+  EXPECT_EQ(ops["BlockedConv"], 4);
+  EXPECT_EQ(ops["Mul"], 1);
+}
+
+TEST(BlockedLayout, UnfitConvolutionsStayPlain) {
+  // 12 output channels is not a whole number of blocks; a 1-D convolution is not 2-D.
+  ModelBuilder b("unfit", {.seed = 5, .batch = 1});
+  Var x = b.input("image", DType::Float, {4, 10, 10});
+  Var y = b.conv2d(b.conv2d(x, 12, 3), 16, 3);
+  b.output(y, "y");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ops = check_same(*model, "image", {1, 4, 10, 10});
+  EXPECT_EQ(ops["Conv"], 1);
+  EXPECT_EQ(ops["BlockedConv"], 1);
+}
+
+TEST(BlockedLayout, SymbolicBatchRunsAtSeveralSizes) {
+  ModelBuilder b("dyn", {.seed = 6});
+  Var x = b.input("image", DType::Float, {8, 12, 12});
+  b.output(b.relu(b.conv2d(b.relu(b.conv2d(x, 16, 3)), 8, 3, {.stride = 2})), "y");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  for (int64_t n : {1, 3}) {
+    auto ops = check_same(*model, "image", {n, 8, 12, 12});
+    EXPECT_EQ(ops["BlockedConv"], 2);
+  }
+}
