@@ -59,7 +59,8 @@ class Session {
   std::vector<ValueInfo> inputs() const;  // runtime inputs, initializers excluded
   int threads() const;
 
-  // Runs with named feeds; returns outputs in graph order.
+  // Runs with named feeds; returns outputs in graph order. Concurrent calls on one session wait
+  // for each other (kernels keep per-session state); use one session per concurrent caller.
   Result<std::vector<Tensor>> run(const std::map<std::string, Tensor>& feeds);
 
   // Per-node times (SessionOptions::profile), subgraph nodes included, in execution order.

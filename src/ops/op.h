@@ -112,8 +112,11 @@ class KernelContext {
   bool has_input(size_t i) const { return input(i) != nullptr; }
   bool output_wanted(size_t i) const { return node_.has_output(i); }
 
-  // Allocates output i with the type and shape that inference gave (must be fully known).
+  // Allocates output i (zero-filled) with the type and shape that inference gave (must be fully
+  // known).
   Tensor& output(size_t i);
+  // The same without zero-filling, for kernels that write every element.
+  Tensor& output_for_overwrite(size_t i);
   // Allocates output i with an explicit type and shape (data-dependent shapes).
   Tensor& output(size_t i, DType dtype, Shape shape);
   // Hands a ready tensor to output i (e.g. Identity, Reshape sharing the input buffer).
@@ -130,7 +133,8 @@ class KernelContext {
     return Status::error(fmt::format("{}: {}", node_.label(), fmt::format(f, std::forward<A>(args)...)));
   }
 
-  // Filled by the executor.
+  // Filled by the executor. `allocate_` (optional) supplies output buffers: (dtype, shape, zero).
+  std::function<Tensor(DType, Shape, bool)> allocate_;
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor> outputs_;
   std::vector<TypeInfo> inferred_;

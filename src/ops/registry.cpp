@@ -105,19 +105,25 @@ Status infer_node(InferContext& ctx) {
   return {};
 }
 
-Tensor& KernelContext::output(size_t i) {
-  const TypeInfo& t = inferred_.at(i);
+namespace {
+Tensor& allocate_output(KernelContext& ctx, size_t i, bool zero) {
+  const TypeInfo& t = ctx.inferred_.at(i);
   if (!t.fully_known()) {
     // Inference could not tell: a kernel with data-dependent output must size it itself.
-    outputs_.at(i) = Tensor(t.dtype == DType::Undefined ? DType::Float : t.dtype, {0});
-    return outputs_.at(i);
+    ctx.outputs_.at(i) = Tensor(t.dtype == DType::Undefined ? DType::Float : t.dtype, {0});
+    return ctx.outputs_.at(i);
   }
-  outputs_.at(i) = Tensor(t.dtype, t.concrete());
-  return outputs_.at(i);
+  ctx.outputs_.at(i) = ctx.allocate_ ? ctx.allocate_(t.dtype, t.concrete(), zero) : Tensor(t.dtype, t.concrete());
+  return ctx.outputs_.at(i);
 }
+}  // namespace
+
+Tensor& KernelContext::output(size_t i) { return allocate_output(*this, i, true); }
+
+Tensor& KernelContext::output_for_overwrite(size_t i) { return allocate_output(*this, i, false); }
 
 Tensor& KernelContext::output(size_t i, DType dtype, Shape shape) {
-  outputs_.at(i) = Tensor(dtype, std::move(shape));
+  outputs_.at(i) = allocate_ ? allocate_(dtype, std::move(shape), true) : Tensor(dtype, std::move(shape));
   return outputs_.at(i);
 }
 

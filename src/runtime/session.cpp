@@ -2,12 +2,15 @@
 #include <sz0/session.h>
 
 #include "ops/op.h"
+#include "runtime/buffer_pool.h"
 #include "runtime/layout.h"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -17,6 +20,49 @@ namespace {
 
 struct CompiledGraph;
 
+// The last input signature a node saw and the output types inference gave for it. Inference
+// reads input types and the values of small inputs (shapes, axes, scales), so a match on types
+// plus the bytes of every input up to kKeyBytes reproduces its answer without running it.
+struct InferCache {
+  static constexpr size_t kKeyBytes = 512;
+  bool valid = false;
+  std::vector<DType> dtypes;
+  std::vector<Shape> shapes;
+  std::vector<std::vector<unsigned char>> values;
+  std::vector<TypeInfo> outputs;
+
+  bool matches(const std::vector<const Tensor*>& in) const {
+    if (!valid || in.size() != dtypes.size()) return false;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const Tensor* t = in[i];
+      if (!t) {
+        if (dtypes[i] != DType::Undefined) return false;
+        continue;
+      }
+      if (t->dtype() != dtypes[i] || t->shape() != shapes[i]) return false;
+      if (t->nbytes() <= kKeyBytes && std::memcmp(t->raw(), values[i].data(), t->nbytes()) != 0) return false;
+    }
+    return true;
+  }
+
+  void store(const std::vector<const Tensor*>& in, const std::vector<TypeInfo>& out) {
+    valid = true;
+    dtypes.assign(in.size(), DType::Undefined);
+    shapes.assign(in.size(), {});
+    values.assign(in.size(), {});
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (!in[i]) continue;
+      dtypes[i] = in[i]->dtype();
+      shapes[i] = in[i]->shape();
+      if (in[i]->nbytes() <= kKeyBytes) {
+        const auto* p = static_cast<const unsigned char*>(in[i]->raw());
+        values[i].assign(p, p + in[i]->nbytes());
+      }
+    }
+    outputs = out;
+  }
+};
+
 struct CompiledNode {
   const Node* node = nullptr;
   int64_t opset = 0;
@@ -25,6 +71,8 @@ struct CompiledNode {
   std::vector<int> outputs;  // slot, or -1 omitted
   std::vector<int> free_after;  // slots whose last use is this node
   std::string_view kernel_name;
+  bool cacheable = false;  // no subgraphs: inference depends on the inputs alone
+  mutable InferCache infer_cache;
   mutable double profile_ms = 0;  // SessionOptions::profile
   mutable int64_t profile_calls = 0;
 };
@@ -60,6 +108,8 @@ struct Session::Impl {
   Model model;
   int threads = 1;
   bool profile = false;
+  std::mutex run_mutex;  // one run at a time: kernels and caches keep per-session state
+  std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>();
   std::vector<const CompiledNode*> all_nodes;  // every graph's nodes, for the profile
   std::unordered_map<const Graph*, std::unique_ptr<CompiledGraph>> compiled;
   CompiledGraph* main = nullptr;
@@ -91,6 +141,9 @@ Result<CompiledGraph*> Session::Impl::compile(const Graph& g, const GraphTypes* 
   for (const Node& node : g.nodes) {
     CompiledNode cn;
     cn.node = &node;
+    cn.cacheable = true;
+    for (const Attribute& a : node.attributes)
+      if (a.g || !a.graphs.empty()) cn.cacheable = false;
     cn.opset = model.opset(node.domain);
     std::vector<int> uses;
     for (const std::string& in : node.inputs) {
@@ -189,22 +242,37 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
     if (it == compiled.end()) return error("subgraph '{}' was not compiled", g.name);
     return execute(*it->second, std::move(in), &frame);
   };
+  BufferPool* pool = this->pool.get();
+  const std::function<Tensor(DType, Shape, bool)> allocate = [pool](DType d, Shape s, bool zero) {
+    return pool->tensor(d, std::move(s), zero);
+  };
   for (const CompiledNode& cn : cg.nodes) {
     const Node& node = *cn.node;
     ops::KernelContext ctx(node, cn.opset);
     ctx.threads_ = threads;
-    ops::InferContext ictx(node, cn.opset);
     for (size_t i = 0; i < cn.inputs.size(); ++i) {
       const Tensor* t = resolve(cn.inputs[i]);
       if (!t && cn.inputs[i] != -1)
         return error("{}: input '{}' has no value", node.label(), node.inputs[i]);
       ctx.inputs_.push_back(t);
-      ictx.inputs.push_back(t ? TypeInfo::of(*t) : TypeInfo{});
-      ictx.values.push_back(t);
     }
-    SZ0_TRY(ops::infer_node(ictx));
-    ctx.inferred_ = std::move(ictx.outputs);
+    if (cn.cacheable && cn.infer_cache.matches(ctx.inputs_)) {
+      ctx.inferred_ = cn.infer_cache.outputs;
+    } else {
+      ops::InferContext ictx(node, cn.opset);
+      for (const Tensor* t : ctx.inputs_) {
+        ictx.inputs.push_back(t ? TypeInfo::of(*t) : TypeInfo{});
+        ictx.values.push_back(t);
+      }
+      SZ0_TRY(ops::infer_node(ictx));
+      bool known = true;
+      for (size_t i = 0; i < node.outputs.size(); ++i)
+        if (node.has_output(i) && (i >= ictx.outputs.size() || !ictx.outputs[i].fully_known())) known = false;
+      if (cn.cacheable && known) cn.infer_cache.store(ctx.inputs_, ictx.outputs);
+      ctx.inferred_ = std::move(ictx.outputs);
+    }
     ctx.outputs_.resize(node.outputs.size());
+    ctx.allocate_ = allocate;
     ctx.subgraph_ = run_subgraph;
     if (profile) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -320,6 +388,7 @@ Result<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& fe
     SZ0_TRY(check_feed(v, it->second));
     inputs[i] = it->second;
   }
+  std::lock_guard<std::mutex> lock(impl_->run_mutex);
   omp_set_num_threads(impl_->threads);
   return impl_->execute(*impl_->main, std::move(inputs), nullptr);
 }

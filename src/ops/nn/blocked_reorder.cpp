@@ -46,7 +46,7 @@ Status infer_to_plain(InferContext& ctx) {
 
 Status run_to_blocked(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  Tensor& y = ctx.output(0);
+  Tensor& y = ctx.output_for_overwrite(0);
   const int64_t n = x.dim(0), c = x.dim(1), cb = channel_blocks(c);
   const int64_t sp = n * c == 0 ? 0 : x.numel() / (n * c);
   const float* xp = x.data<float>();
@@ -67,7 +67,7 @@ Status run_to_blocked(KernelContext& ctx) {
 
 Status run_to_plain(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  Tensor& y = ctx.output(0);
+  Tensor& y = ctx.output_for_overwrite(0);
   const int64_t n = y.dim(0), c = y.dim(1), cb = x.dim(1);
   const int64_t sp = n * c == 0 ? 0 : y.numel() / (n * c);
   const float* xp = x.data<float>();
