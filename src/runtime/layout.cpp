@@ -103,11 +103,15 @@ class Rewriter {
     auto it = types_.types.find(name);
     return it == types_.types.end() ? nullptr : &it->second;
   }
-  // Channel count of a float rank-4 value; -1 if unknown.
+  // Channel count of a float rank-3 or rank-4 value (1-D or 2-D feature maps); -1 if unknown.
   int64_t channels(const std::string& name) const {
     const TypeInfo* t = type(name);
-    if (!t || t->dtype != DType::Float || t->rank() != 4 || !(*t->shape)[1].known()) return -1;
+    if (!t || t->dtype != DType::Float || (t->rank() != 3 && t->rank() != 4) || !(*t->shape)[1].known()) return -1;
     return (*t->shape)[1].value;
+  }
+  int rank(const std::string& name) const {
+    const TypeInfo* t = type(name);
+    return t ? t->rank() : -1;
   }
   const Tensor* constant(const std::string& name) const {
     auto it = g_.initializers.find(name);
@@ -117,7 +121,7 @@ class Rewriter {
   bool conv_fits(const Node& n) const {
     if (n.inputs.size() < 2 || n.outputs.size() != 1) return false;
     const Tensor* w = constant(n.inputs[1]);
-    if (!w || w->dtype() != DType::Float || w->rank() != 4) return false;
+    if (!w || w->dtype() != DType::Float || w->rank() != rank(n.inputs[0])) return false;
     if (n.has_input(2) && !constant(n.inputs[2])) return false;
     const int64_t c = channels(n.inputs[0]);
     const int64_t g = n.attr_int("group", 1);
@@ -256,7 +260,7 @@ class Rewriter {
       // Both rank 4 with one channel count (a multiple of the block): broadcasting over N, H, W
       // carries over to the blocked form unchanged.
       const int64_t cx = channels(x), cy = channels(y), co = channels(n.outputs[0]);
-      if (cx < 1 || cx != cy || cx != co || cx % kChannelBlock != 0) return false;
+      if (cx < 1 || cx != cy || cx != co || cx % kChannelBlock != 0 || rank(x) != rank(y)) return false;
       std::string bx = blocked(x), by = blocked(y);
       if (bx.empty() || by.empty()) return false;
       n.inputs = {bx, by};
@@ -267,8 +271,9 @@ class Rewriter {
     if ((op == "GlobalAveragePool" || op == "GlobalMaxPool") && x_blocked) {
       const int64_t c = channels(x);
       if (c % kChannelBlock != 0) return false;
+      const bool two_d = rank(x) == 4;
       // Reduce H and W of [N, C/8, H, W, 8]: the result [N, C/8, 1, 1, 8] is, byte for byte, the
-      // plain [N, C, 1, 1] as well.
+      // plain [N, C, 1, 1] as well (1-D alike).
       Node r;
       r.op_type = op == "GlobalAveragePool" ? "ReduceMean" : "ReduceMax";
       r.name = n.name;
@@ -277,10 +282,10 @@ class Rewriter {
       r.outputs = {rb};
       if (model_.opset("") >= 18) {
         const std::string axes = fresh(n.name + "/axes");
-        g_.initializers[axes] = Tensor::from_vector<int64_t>({2, 3});
+        g_.initializers[axes] = two_d ? Tensor::from_vector<int64_t>({2, 3}) : Tensor::from_vector<int64_t>({2});
         r.inputs.push_back(axes);
       } else {
-        r.attributes.push_back(attr_ints("axes", {2, 3}));
+        r.attributes.push_back(attr_ints("axes", two_d ? std::vector<int64_t>{2, 3} : std::vector<int64_t>{2}));
       }
       r.attributes.push_back(attr_int("keepdims", 1));
       g_.nodes.push_back(std::move(r));
@@ -288,7 +293,7 @@ class Rewriter {
       s.op_type = "Reshape";
       s.name = n.name + "/as_plain";
       const std::string shape = fresh(n.name + "/shape");
-      g_.initializers[shape] = Tensor::from_vector<int64_t>({0, c, 1, 1});
+      g_.initializers[shape] = two_d ? Tensor::from_vector<int64_t>({0, c, 1, 1}) : Tensor::from_vector<int64_t>({0, c, 1});
       s.inputs = {rb, shape};
       s.outputs = {n.outputs[0]};
       g_.nodes.push_back(std::move(s));
@@ -298,15 +303,19 @@ class Rewriter {
     if ((op == "MaxPool" || op == "AveragePool") && x_blocked && !n.has_output(1) && channels(n.outputs[0]) == channels(x)) {
       // Pooling [N, C/8, H, W, 8] with a window of width 1 on the lane axis is the same pooling.
       std::vector<int64_t> k = n.attr_ints("kernel_shape");
-      if (k.size() != 2) return false;
+      const size_t nd = k.size();
+      if (static_cast<int>(nd) + 2 != rank(x)) return false;
       Node p = n;
       p.attributes.clear();
       for (const Attribute& a : n.attributes) {
         Attribute b = a;
         if (a.name == "kernel_shape" || a.name == "strides" || a.name == "dilations") b.ints.push_back(1);
         else if (a.name == "pads") {
-          if (a.ints.size() != 4) return false;
-          b.ints = {a.ints[0], a.ints[1], 0, a.ints[2], a.ints[3], 0};
+          if (a.ints.size() != 2 * nd) return false;
+          b.ints.assign(a.ints.begin(), a.ints.begin() + static_cast<int64_t>(nd));
+          b.ints.push_back(0);
+          b.ints.insert(b.ints.end(), a.ints.begin() + static_cast<int64_t>(nd), a.ints.end());
+          b.ints.push_back(0);
         } else if (a.name == "storage_order" && a.i != 0) return false;
         p.attributes.push_back(b);
       }
@@ -317,12 +326,13 @@ class Rewriter {
     }
     if (op == "Concat") {
       const int64_t axis = n.attr_int("axis", 0);
-      if (axis != 1 && axis != -3) return false;
+      const int r = rank(x);
+      if (axis != 1 && axis != 1 - r) return false;
       std::vector<std::string> ins;
       bool any_blocked = false;
       for (const std::string& in : n.inputs) {
         const int64_t c = channels(in);
-        if (c < 1 || c % kChannelBlock != 0) return false;
+        if (c < 1 || c % kChannelBlock != 0 || rank(in) != r) return false;
         any_blocked = any_blocked || blocked_.count(in);
       }
       if (!any_blocked) return false;

@@ -1,4 +1,4 @@
-// Runtime-only rewrite of float 2-D convolution chains into the blocked channel layout
+// Runtime-only rewrite of float 1-D and 2-D convolution chains into the blocked channel layout
 // (ops/internal.h): Conv becomes BlockedConv (oneDNN, activation fused), layout-agnostic ops in
 // between (activations, broadcasting Add/Mul, pooling, channel Concat, global average pooling)
 // run on the blocked tensors directly, and reorders appear only where a plain consumer needs the

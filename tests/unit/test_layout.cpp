@@ -106,3 +106,18 @@ TEST(BlockedLayout, SymbolicBatchRunsAtSeveralSizes) {
     EXPECT_EQ(ops["BlockedConv"], 2);
   }
 }
+
+TEST(BlockedLayout, OneDimensionalCausalDilatedChain) {
+  ModelBuilder b("tcn", {.seed = 7, .batch = 2});
+  Var x = b.input("events", DType::Float, {5, 37});
+  Var y = b.relu(b.conv1d(x, 16, 3, {.dilation = 2, .causal = true}));
+  Var z = b.relu(b.add(b.conv1d(y, 16, 3, {.dilation = 4, .causal = true}), y));
+  Var p = b.max_pool(z, 2);
+  Var c = b.concat({b.global_avg_pool(p), b.global_max_pool(p)}, 1);
+  b.output(c, "pooled");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ops = check_same(*model, "events", {2, 5, 37});
+  EXPECT_EQ(ops["BlockedConv"], 2);
+  EXPECT_EQ(ops["Conv"], 0);
+}

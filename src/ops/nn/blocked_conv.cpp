@@ -1,6 +1,6 @@
-// BlockedConv: a 2-D float convolution on oneDNN whose output is in the blocked layout
-// [N, ceil(M/8), OH, OW, 8] (ops/internal.h) and whose input is blocked too, or plain NCHW for a
-// network's first layer. Weights are reordered once into the layout oneDNN prefers; the bias and
+// BlockedConv: a 1-D or 2-D float convolution on oneDNN whose output is in the blocked layout
+// [N, ceil(M/8), (OH,) OW, 8] (ops/internal.h) and whose input is blocked too, or plain NC(H)W
+// for a network's first layer. Weights are reordered once into the layout oneDNN prefers; the bias and
 // an activation run as the convolution's epilogue. The session rewrites chains of Conv into it.
 //
 // Attributes: those of Conv (kernel_shape, strides, pads, dilations, group, auto_pad), plus
@@ -15,6 +15,7 @@
 #include <dnnl.hpp>
 
 #include <map>
+#include <string>
 #include <mutex>
 
 namespace sz0::ops::nn {
@@ -28,9 +29,9 @@ dnnl::engine& cpu_engine() {
   return eng;
 }
 
-// Plain [N, C, H, W] type of the input.
+// Plain [N, C, spatial...] type of the input.
 TypeInfo plain_input(const Node& node, const TypeInfo& x) {
-  if (!node.attr_int("in_blocked", 0) || !x.has_rank() || x.rank() != 5) return x;
+  if (!node.attr_int("in_blocked", 0) || !x.has_rank() || x.rank() < 4) return x;
   std::vector<Dim> d(x.shape->begin(), x.shape->end() - 1);
   d[1] = Dim(node.attr_int("channels", -1));
   return TypeInfo(x.dtype, d);
@@ -45,7 +46,7 @@ Status infer_blocked_conv(InferContext& ctx) {
   if (x.dtype != DType::Undefined && x.dtype != DType::Float) return ctx.fail("expects float32, got {}", dtype_name(x.dtype));
   SZ0_ASSIGN(auto dims, conv_dims(ctx.node, x, w));
   if (!dims) return {};
-  if (dims->size() != 4) return ctx.fail("expects a 2-D convolution");
+  if (dims->size() != 3 && dims->size() != 4) return ctx.fail("expects a 1-D or 2-D convolution");
   std::vector<Dim> d = *dims;
   d[1] = d[1].known() ? Dim(channel_blocks(d[1].value)) : Dim();
   d.push_back(Dim(kChannelBlock));
@@ -78,7 +79,8 @@ class BlockedConv final : public Kernel {
   Status init(const KernelInit& in) {
     node_ = &in.node;
     const Tensor* w = in.constants.size() > 1 ? in.constants[1] : nullptr;
-    if (!w || w->dtype() != DType::Float || w->rank() != 4) return error("{}: W must be a float 4-D initializer", node_->label());
+    if (!w || w->dtype() != DType::Float || (w->rank() != 3 && w->rank() != 4))
+      return error("{}: W must be a float 3-D or 4-D initializer", node_->label());
     w_ = *w;
     if (in.constants.size() > 2 && in.constants[2]) b_ = *in.constants[2];
     else if (in.node.has_input(2)) return error("{}: B must be an initializer", node_->label());
@@ -104,9 +106,14 @@ class BlockedConv final : public Kernel {
     thread_local dnnl::stream stream(cpu_engine());
     p->src.set_data_handle(const_cast<void*>(x.raw()));
     p->dst.set_data_handle(y.raw());
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, p->src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, p->dst}};
+    const bool staged = p->staged_dst.get(true) != nullptr;
+    if (staged && p->staged_src.get(true)) p->to_plain.execute(stream, p->src, p->staged_src);
+    const dnnl::memory& src = staged && p->staged_src.get(true) ? p->staged_src : p->src;
+    const dnnl::memory& dst = staged ? p->staged_dst : p->dst;
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, dst}};
     if (b_.defined()) args.emplace(DNNL_ARG_BIAS, bias_);
     p->conv.execute(stream, args);
+    if (staged) p->to_blocked.execute(stream, p->staged_dst, p->dst);
     stream.wait();
     return {};
   }
@@ -116,6 +123,10 @@ class BlockedConv final : public Kernel {
     dnnl::convolution_forward conv;
     dnnl::memory src, dst, weights;
     Shape out_shape;
+    // Staged plan, for shapes oneDNN has no optimized blocked kernel for: the convolution runs
+    // on plain copies (its GEMM-based kernel) between two reorders.
+    dnnl::memory staged_src, staged_dst;
+    dnnl::reorder to_plain, to_blocked;
   };
 
   Result<Plan*> prepare(const Shape& xs) {
@@ -123,24 +134,37 @@ class BlockedConv final : public Kernel {
     auto it = plans_.find(xs);
     if (it != plans_.end()) return &it->second;
     const Node& node = *node_;
-    if (xs.size() != (blocked_in_ ? 5u : 4u)) return error("{}: input rank {} unexpected", node.label(), xs.size());
-    const int64_t n = xs[0], h = xs[2], w = xs[3];
+    const int nd = w_.rank() - 2;
+    if (static_cast<int>(xs.size()) != nd + (blocked_in_ ? 3 : 2)) return error("{}: input rank {} unexpected", node.label(), xs.size());
+    const int64_t n = xs[0];
     if (blocked_in_ ? xs[1] != channel_blocks(channels_) : xs[1] != channels_)
       return error("{}: input {} does not hold {} channels", node.label(), shape_str(xs), channels_);
-    SZ0_ASSIGN(WindowGeom g, parse_window(node, {w_.dim(2), w_.dim(3)}, false));
-    const int64_t in_sp[2] = {h, w};
+    const Shape in_sp(xs.begin() + 2, xs.begin() + 2 + nd);
+    SZ0_ASSIGN(WindowGeom g, parse_window(node, Shape(w_.shape().begin() + 2, w_.shape().end()), false));
     SZ0_ASSIGN(Shape out_sp, window_out_shape(node, g, in_sp));
     const int64_t m = w_.dim(0);
     using dims = dnnl::memory::dims;
     auto& eng = cpu_engine();
-    const dnnl::memory::desc src_md(dims{n, channels_, h, w}, dt::f32, blocked_in_ ? tag::nChw8c : tag::nchw);
-    const dnnl::memory::desc dst_md(dims{n, m, out_sp[0], out_sp[1]}, dt::f32, tag::nChw8c);
-    const dims wdims = group_ == 1 ? dims{m, channels_, w_.dim(2), w_.dim(3)}
-                                   : dims{group_, m / group_, channels_ / group_, w_.dim(2), w_.dim(3)};
+    dims src_dims{n, channels_}, dst_dims{n, m}, wdims;
+    if (group_ == 1) wdims = {m, channels_};
+    else wdims = {group_, m / group_, channels_ / group_};
+    dims strides, dil, pad_l, pad_r;
+    for (int d = 0; d < nd; ++d) {
+      src_dims.push_back(in_sp[d]);
+      dst_dims.push_back(out_sp[d]);
+      wdims.push_back(w_.dim(2 + d));
+      strides.push_back(g.strides[d]);
+      dil.push_back(g.dilations[d] - 1);
+      pad_l.push_back(g.pads[d]);
+      pad_r.push_back(g.pads[nd + d]);
+    }
+    const tag blocked_tag = nd == 1 ? tag::nCw8c : tag::nChw8c;
+    const tag plain_tag = nd == 1 ? tag::ncw : tag::nchw;
+    const tag user_w_tag = nd == 1 ? (group_ == 1 ? tag::oiw : tag::goiw) : (group_ == 1 ? tag::oihw : tag::goihw);
+    const dnnl::memory::desc src_md(src_dims, dt::f32, blocked_in_ ? blocked_tag : plain_tag);
+    const dnnl::memory::desc dst_md(dst_dims, dt::f32, blocked_tag);
     const dnnl::memory::desc w_any(wdims, dt::f32, tag::any);
     const dnnl::memory::desc b_md(dims{m}, dt::f32, tag::x);
-    const dims strides{g.strides[0], g.strides[1]}, dil{g.dilations[0] - 1, g.dilations[1] - 1};
-    const dims pad_l{g.pads[0], g.pads[1]}, pad_r{g.pads[2], g.pads[3]};
     dnnl::primitive_attr attr;
     attr.set_post_ops(post_ops_);
     Plan plan;
@@ -151,12 +175,29 @@ class BlockedConv final : public Kernel {
                       : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                                         src_md, w_any, dst_md, strides, dil, pad_l, pad_r);
       dnnl::convolution_forward::primitive_desc pd(desc, attr, eng);
+      if (std::string(pd.impl_info_str()).rfind("ref", 0) == 0) {
+        // The reference implementation is orders of magnitude slower than staging through
+        // the plain layout (e.g. dilated 1-D convolutions with one-sided padding).
+        const dnnl::memory::desc psrc(src_dims, dt::f32, plain_tag), pdst(dst_dims, dt::f32, plain_tag);
+        auto pdesc = b_.defined()
+                         ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                           psrc, w_any, b_md, pdst, strides, dil, pad_l, pad_r)
+                         : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                           psrc, w_any, pdst, strides, dil, pad_l, pad_r);
+        pd = dnnl::convolution_forward::primitive_desc(pdesc, attr, eng);
+        if (blocked_in_) {
+          plan.staged_src = dnnl::memory(psrc, eng);
+          plan.to_plain = dnnl::reorder(dnnl::memory(src_md, eng, DNNL_MEMORY_NONE), plan.staged_src);
+        }
+        plan.staged_dst = dnnl::memory(pdst, eng);
+        plan.to_blocked = dnnl::reorder(plan.staged_dst, dnnl::memory(dst_md, eng, DNNL_MEMORY_NONE));
+      }
       plan.conv = dnnl::convolution_forward(pd);
       plan.src = dnnl::memory(src_md, eng, DNNL_MEMORY_NONE);
       plan.dst = dnnl::memory(dst_md, eng, DNNL_MEMORY_NONE);
       // Weights in the primitive's layout, reordered once per distinct layout.
       if (!weights_.get(true) || weights_.get_desc() != pd.weights_desc()) {
-        const dnnl::memory::desc user_md(wdims, dt::f32, group_ == 1 ? tag::oihw : tag::goihw);
+        const dnnl::memory::desc user_md(wdims, dt::f32, user_w_tag);
         dnnl::memory user(user_md, eng, const_cast<void*>(w_.raw()));
         weights_ = dnnl::memory(pd.weights_desc(), eng);
         dnnl::stream s(eng);
@@ -168,7 +209,9 @@ class BlockedConv final : public Kernel {
     } catch (const dnnl::error& e) {
       return error("{}: oneDNN cannot build this convolution: {}", node.label(), e.what());
     }
-    plan.out_shape = {n, channel_blocks(m), out_sp[0], out_sp[1], kChannelBlock};
+    plan.out_shape = {n, channel_blocks(m)};
+    plan.out_shape.insert(plan.out_shape.end(), out_sp.begin(), out_sp.end());
+    plan.out_shape.push_back(kChannelBlock);
     return &plans_.emplace(xs, std::move(plan)).first->second;
   }
 
