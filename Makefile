@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 PEERS := $(abspath ../shared/peers)
 
-.PHONY: deps build test demo asan clean
+.PHONY: deps build test demo asan microbench clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -27,6 +27,11 @@ asan: deps
 
 demo: build
 	bash scripts/demo.sh
+
+# Kernel micro-benchmarks (Google Benchmark); speed is measured here, never asserted in tests.
+microbench: build
+	cmake --build --preset release -j $(JOBS) --target sz0_microbench
+	build/sz0_microbench
 
 clean:
 	rm -rf build build-asan
