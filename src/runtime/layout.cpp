@@ -301,24 +301,19 @@ class Rewriter {
       return true;
     }
     if ((op == "MaxPool" || op == "AveragePool") && x_blocked && !n.has_output(1) && channels(n.outputs[0]) == channels(x)) {
-      // Pooling [N, C/8, H, W, 8] with a window of width 1 on the lane axis is the same pooling.
-      std::vector<int64_t> k = n.attr_ints("kernel_shape");
-      const size_t nd = k.size();
-      if (static_cast<int>(nd) + 2 != rank(x)) return false;
-      Node p = n;
-      p.attributes.clear();
-      for (const Attribute& a : n.attributes) {
-        Attribute b = a;
-        if (a.name == "kernel_shape" || a.name == "strides" || a.name == "dilations") b.ints.push_back(1);
-        else if (a.name == "pads") {
-          if (a.ints.size() != 2 * nd) return false;
-          b.ints.assign(a.ints.begin(), a.ints.begin() + static_cast<int64_t>(nd));
-          b.ints.push_back(0);
-          b.ints.insert(b.ints.end(), a.ints.begin() + static_cast<int64_t>(nd), a.ints.end());
-          b.ints.push_back(0);
-        } else if (a.name == "storage_order" && a.i != 0) return false;
-        p.attributes.push_back(b);
-      }
+      if (n.attr_ints("kernel_shape").size() + 2 != static_cast<size_t>(rank(x))) return false;
+      if (n.attr_int("storage_order", 0) != 0) return false;
+      Node p;
+      p.op_type = "BlockedPool";
+      p.domain = kInternalDomain;
+      p.name = n.name;
+      p.attributes = n.attributes;
+      Attribute mode;
+      mode.name = "mode";
+      mode.kind = Attribute::Kind::String;
+      mode.s = op == "MaxPool" ? "max" : "average";
+      p.attributes.push_back(mode);
+      p.attributes.push_back(attr_int("channels", channels(x)));
       p.inputs = {blocked_[x]};
       p.outputs = {produce_blocked(n.outputs[0])};
       g_.nodes.push_back(std::move(p));

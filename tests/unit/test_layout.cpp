@@ -121,3 +121,29 @@ TEST(BlockedLayout, OneDimensionalCausalDilatedChain) {
   EXPECT_EQ(ops["BlockedConv"], 2);
   EXPECT_EQ(ops["Conv"], 0);
 }
+
+TEST(BlockedLayout, PoolingCeilModeAndCountIncludePad) {
+  for (int variant = 0; variant < 2; ++variant) {
+    ModelBuilder b("pools", {.seed = 8, .batch = 1});
+    Var x = b.input("image", DType::Float, {8, 13, 11});
+    Var y = b.conv2d(x, 16, 3);
+    Var m = b.max_pool(y, 3, {.stride = 2, .padding = 1});
+    Var a = b.avg_pool(b.conv2d(m, 16, 1), 3, {.stride = 2, .padding = 1});
+    b.output(b.conv2d(a, 8, 1), "y");
+    auto model = b.build();
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    for (Node& n : model->graph.nodes) {
+      Attribute attr;
+      attr.kind = Attribute::Kind::Int;
+      attr.i = 1;
+      attr.name = n.op_type == "MaxPool" ? "ceil_mode" : "count_include_pad";
+      if ((n.op_type == "MaxPool" && variant == 0) || n.op_type == "AveragePool") n.set_attr(attr);
+      if (n.op_type == "AveragePool" && variant == 1) {
+        attr.name = "ceil_mode";
+        n.set_attr(attr);
+      }
+    }
+    auto ops = check_same(*model, "image", {1, 8, 13, 11});
+    EXPECT_EQ(ops["BlockedPool"], 2);
+  }
+}
