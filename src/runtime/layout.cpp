@@ -5,6 +5,7 @@
 
 #include "ops/internal.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -71,20 +72,27 @@ class Rewriter {
       if (absorbed.count(i)) continue;
       Node& n = old[i];
       if (n.domain.empty() && n.op_type == "Conv" && conv_fits(n)) {
-        // An activation that is the only reader of the output runs as the epilogue.
+        // Epilogue: a residual Add whose other operand is already blocked (conv + residual),
+        // then an activation, each the only reader of what precedes it.
+        std::string out = n.outputs[0], residual;
+        const int add = sole_reader(old, i, out);
+        if (add >= 0 && old[add].domain.empty() && old[add].op_type == "Add" && old[add].inputs.size() == 2) {
+          const Node& a = old[add];
+          const std::string& other = a.inputs[0] == out ? a.inputs[1] : a.inputs[0];
+          if (other != out && blocked_.count(other) && same_shape(other, out) && same_shape(a.outputs[0], out)) {
+            residual = other;
+            absorbed.insert(static_cast<size_t>(add));
+            out = a.outputs[0];
+          }
+        }
         const Node* act = nullptr;
-        size_t act_index = 0;
-        if (uses_[n.outputs[0]] == 1 && !is_graph_output(n.outputs[0]))
-          for (size_t j = i + 1; j < old.size(); ++j)
-            if (node_reads(old[j]).count(n.outputs[0])) {
-              if (old[j].domain.empty() && kFusable.count(old[j].op_type) && activation_params(old[j])) {
-                act = &old[j];
-                act_index = j;
-              }
-              break;
-            }
-        emit_conv(n, act);
-        if (act) absorbed.insert(act_index);
+        const int act_index = sole_reader(old, i, out);
+        if (act_index >= 0 && old[act_index].domain.empty() && kFusable.count(old[act_index].op_type) &&
+            activation_params(old[act_index])) {
+          act = &old[act_index];
+          absorbed.insert(static_cast<size_t>(act_index));
+        }
+        emit_conv(n, residual, act, act ? act->outputs[0] : out);
         ++converted_;
         continue;
       }
@@ -98,6 +106,24 @@ class Rewriter {
 
  private:
   bool is_graph_output(const std::string& name) const { return g_.find_output(name) != nullptr; }
+
+  // Index of the only node after `from` that reads `name`; -1 if there are several readers, a
+  // subgraph or graph output reads it, or none does.
+  int sole_reader(const std::vector<Node>& nodes, size_t from, const std::string& name) {
+    if (uses_[name] != 1 || is_graph_output(name)) return -1;
+    for (size_t j = from + 1; j < nodes.size(); ++j) {
+      const Node& r = nodes[j];
+      if (std::find(r.inputs.begin(), r.inputs.end(), name) != r.inputs.end()) return static_cast<int>(j);
+      if (node_reads(r).count(name)) return -1;  // read inside a subgraph
+    }
+    return -1;
+  }
+
+  bool same_shape(const std::string& a, const std::string& b) const {
+    const TypeInfo *ta = type(a), *tb = type(b);
+    if (!ta || !tb || !ta->has_rank() || !tb->has_rank() || ta->dtype != tb->dtype) return false;
+    return *ta->shape == *tb->shape;
+  }
 
   const TypeInfo* type(const std::string& name) const {
     auto it = types_.types.find(name);
@@ -205,7 +231,8 @@ class Rewriter {
     return b;
   }
 
-  void emit_conv(const Node& conv, const Node* act) {
+  // BlockedConv for `conv` (+ residual sum, + activation) producing `out` blocked.
+  void emit_conv(const Node& conv, const std::string& residual, const Node* act, const std::string& out) {
     Node b;
     b.op_type = "BlockedConv";
     b.domain = kInternalDomain;
@@ -220,8 +247,8 @@ class Rewriter {
     b.attributes.push_back(attr_int("in_blocked", in != conv.inputs[0] ? 1 : 0));
     b.attributes.push_back(attr_int("channels", c));
     b.inputs = {in, conv.inputs[1]};
-    if (conv.has_input(2)) b.inputs.push_back(conv.inputs[2]);
-    const std::string& out = act ? act->outputs[0] : conv.outputs[0];
+    b.inputs.push_back(conv.has_input(2) ? conv.inputs[2] : "");
+    if (!residual.empty()) b.inputs.push_back(blocked_.at(residual));
     if (act) {
       Attribute a;
       a.name = "activation";

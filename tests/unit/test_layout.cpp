@@ -147,3 +147,21 @@ TEST(BlockedLayout, PoolingCeilModeAndCountIncludePad) {
     EXPECT_EQ(ops["BlockedPool"], 2);
   }
 }
+
+TEST(BlockedLayout, ResidualSumFusedBeforeActivation) {
+  // conv → Add(residual) → Relu, in 2-D and in 1-D (dilated causal: the staged kernel).
+  for (int nd : {2, 1}) {
+    ModelBuilder b("residual", {.seed = 9, .batch = 2});
+    Var x = b.input("x", DType::Float, nd == 2 ? std::vector<int64_t>{8, 9, 7} : std::vector<int64_t>{8, 21});
+    Var y = nd == 2 ? b.relu(b.conv2d(x, 16, 3)) : b.relu(b.conv1d(x, 16, 3));
+    Var z = nd == 2 ? b.conv2d(y, 16, 3) : b.conv1d(y, 16, 3, {.dilation = 2, .causal = true});
+    Var r = b.relu(b.add(y, z));  // residual first: the operand order must not matter
+    b.output(b.add(r, b.relu(r)), "y");
+    auto model = b.build();
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    auto ops = check_same(*model, "x", nd == 2 ? Shape{2, 8, 9, 7} : Shape{2, 8, 21});
+    EXPECT_EQ(ops["BlockedConv"], 2);
+    EXPECT_EQ(ops["Add"], 1);   // the last Add has no convolution to fuse into
+    EXPECT_EQ(ops["Relu"], 1);  // nor does the Relu read by two nodes
+  }
+}

@@ -6,6 +6,8 @@
 // Attributes: those of Conv (kernel_shape, strides, pads, dilations, group, auto_pad), plus
 //   in_blocked (int)   1 when X is blocked
 //   channels (int)     input channels C (a blocked X shows only ceil(C/8))
+//   inputs: X, W, B (may be omitted as ""), and optionally S, a blocked tensor of the output's
+//   shape added to the convolution before the activation (a residual connection)
 //   activation (string) "", Relu, LeakyRelu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh
 //   activation_params (floats) LeakyRelu: alpha; Clip: min, max; HardSigmoid: alpha, beta
 #include "ops/conv_geometry.h"
@@ -14,6 +16,7 @@
 
 #include <dnnl.hpp>
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <mutex>
@@ -59,6 +62,7 @@ Result<dnnl::post_ops> activation_post_ops(const Node& node) {
   const std::vector<float> p = node.attr_floats("activation_params");
   auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
   dnnl::post_ops po;
+  if (node.has_input(3)) po.append_sum(1.f);
   using alg = dnnl::algorithm;
   if (act.empty()) return po;
   if (act == "Relu") po.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
@@ -84,6 +88,7 @@ class BlockedConv final : public Kernel {
     w_ = *w;
     if (in.constants.size() > 2 && in.constants[2]) b_ = *in.constants[2];
     else if (in.node.has_input(2)) return error("{}: B must be an initializer", node_->label());
+    has_sum_ = in.node.has_input(3);
     group_ = node_->attr_int("group", 1);
     blocked_in_ = node_->attr_int("in_blocked", 0) != 0;
     channels_ = node_->attr_int("channels", -1);
@@ -107,6 +112,17 @@ class BlockedConv final : public Kernel {
     p->src.set_data_handle(const_cast<void*>(x.raw()));
     p->dst.set_data_handle(y.raw());
     const bool staged = p->staged_dst.get(true) != nullptr;
+    if (has_sum_) {
+      // The sum post-op accumulates into the destination: start it from the residual.
+      const Tensor& r = ctx.in(3);
+      if (r.shape() != y.shape()) return ctx.fail("residual {} differs from the output {}", shape_str(r.shape()), shape_str(y.shape()));
+      if (staged) {
+        p->residual.set_data_handle(const_cast<void*>(r.raw()));
+        p->residual_to_plain.execute(stream, p->residual, p->staged_dst);
+      } else {
+        std::memcpy(y.raw(), r.raw(), y.nbytes());
+      }
+    }
     if (staged && p->staged_src.get(true)) p->to_plain.execute(stream, p->src, p->staged_src);
     const dnnl::memory& src = staged && p->staged_src.get(true) ? p->staged_src : p->src;
     const dnnl::memory& dst = staged ? p->staged_dst : p->dst;
@@ -125,8 +141,8 @@ class BlockedConv final : public Kernel {
     Shape out_shape;
     // Staged plan, for shapes oneDNN has no optimized blocked kernel for: the convolution runs
     // on plain copies (its GEMM-based kernel) between two reorders.
-    dnnl::memory staged_src, staged_dst;
-    dnnl::reorder to_plain, to_blocked;
+    dnnl::memory staged_src, staged_dst, residual;
+    dnnl::reorder to_plain, to_blocked, residual_to_plain;
   };
 
   Result<Plan*> prepare(const Shape& xs) {
@@ -190,6 +206,10 @@ class BlockedConv final : public Kernel {
           plan.to_plain = dnnl::reorder(dnnl::memory(src_md, eng, DNNL_MEMORY_NONE), plan.staged_src);
         }
         plan.staged_dst = dnnl::memory(pdst, eng);
+        if (has_sum_) {
+          plan.residual = dnnl::memory(dst_md, eng, DNNL_MEMORY_NONE);
+          plan.residual_to_plain = dnnl::reorder(plan.residual, plan.staged_dst);
+        }
         plan.to_blocked = dnnl::reorder(plan.staged_dst, dnnl::memory(dst_md, eng, DNNL_MEMORY_NONE));
       }
       plan.conv = dnnl::convolution_forward(pd);
@@ -218,7 +238,7 @@ class BlockedConv final : public Kernel {
   const Node* node_ = nullptr;
   Tensor w_, b_;
   int64_t group_ = 1, channels_ = 0;
-  bool blocked_in_ = false;
+  bool blocked_in_ = false, has_sum_ = false;
   dnnl::post_ops post_ops_;
   dnnl::memory weights_, bias_;
   std::mutex mu_;
