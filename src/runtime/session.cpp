@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -100,6 +101,27 @@ const Tensor* lookup_outer(const Frame* f, const std::string& name) {
     if (it != f->cg->slot_of.end()) return f->slots[it->second].defined() ? &f->slots[it->second] : nullptr;
   }
   return nullptr;
+}
+
+// Physical cores this process may run on: hyper-threads of one core share its FMA units, so
+// one thread per core is the default. Falls back to the logical CPU count.
+int physical_cores() {
+  std::set<std::string> cores;
+  const int logical = std::max(1, omp_get_num_procs());
+  for (int cpu = 0; cpu < 4096 && static_cast<int>(cores.size()) < logical * 2; ++cpu) {
+    const std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+    std::FILE* f = std::fopen((base + "thread_siblings_list").c_str(), "r");
+    if (!f) {
+      if (cpu >= logical) break;
+      continue;
+    }
+    char buf[256] = {};
+    const size_t got = std::fread(buf, 1, sizeof(buf) - 1, f);
+    std::fclose(f);
+    cores.insert(std::string(buf, got));
+  }
+  if (cores.empty()) return logical;
+  return std::clamp(static_cast<int>(cores.size()), 1, logical);
 }
 
 }  // namespace
@@ -306,7 +328,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   Impl& im = *s->impl_;
   im.model = std::move(model);
   im.profile = options.profile;
-  im.threads = options.threads > 0 ? options.threads : std::max(1, omp_get_num_procs());
+  im.threads = options.threads > 0 ? options.threads : physical_cores();
   if (im.model.opset("") == 0 && !im.model.graph.nodes.empty())
     return error("model imports no ai.onnx opset");
   for (const ValueInfo& v : im.model.graph.inputs)
