@@ -165,3 +165,31 @@ TEST(BlockedLayout, ResidualSumFusedBeforeActivation) {
     EXPECT_EQ(ops["Relu"], 1);  // nor does the Relu read by two nodes
   }
 }
+
+TEST(BlockedLayout, ConvolutionSweepOverOddShapes) {
+  struct Case {
+    int64_t c, m, h, w, k, stride, dilation, groups, pad;
+  };
+  const Case cases[] = {
+      {3, 8, 1, 1, 1, 1, 1, 1, 0},     {8, 8, 5, 3, 3, 1, 1, 1, 1},   {8, 16, 17, 9, 5, 2, 1, 1, 2},
+      {16, 16, 13, 7, 3, 2, 1, 16, 1}, {24, 24, 6, 11, 5, 1, 2, 24, 4}, {16, 32, 9, 9, 7, 3, 1, 1, 0},
+      {32, 64, 4, 4, 3, 1, 1, 4, 1},   {5, 8, 31, 2, 3, 1, 1, 1, 1},  {8, 8, 3, 3, 3, 1, 1, 1, 0},
+  };
+  for (const Case& t : cases) {
+    SCOPED_TRACE(::testing::Message() << "C" << t.c << " M" << t.m << " " << t.h << "x" << t.w << " k" << t.k << " s"
+                                      << t.stride << " d" << t.dilation << " g" << t.groups << " p" << t.pad);
+    ModelBuilder b("sweep", {.seed = 10, .batch = 1});
+    Var x = b.input("x", DType::Float, {t.c, t.h, t.w});
+    Var y = b.conv2d(x, t.m, t.k, {.stride = t.stride, .padding = t.pad, .dilation = t.dilation, .groups = t.groups});
+    Var z = b.hard_swish(b.conv2d(y, t.m, 1));
+    b.output(b.add(z, y), "y");
+    auto model = b.build();
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    for (int64_t n : {1, 2}) {
+      Model m = *model;
+      m.graph.inputs[0].type.shape->at(0) = Dim(n);
+      auto ops = check_same(m, "x", {n, t.c, t.h, t.w});
+      EXPECT_EQ(ops["BlockedConv"], 2);
+    }
+  }
+}
