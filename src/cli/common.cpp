@@ -31,11 +31,11 @@ Result<Shape> parse_dims(const std::string& dims) {
   return s;
 }
 
-Result<std::map<std::string, Shape>> parse_shapes(const std::vector<std::string>& args) {
+Result<std::map<std::string, Shape>> parse_shapes(const std::vector<std::string>& args, const std::string& flag) {
   std::map<std::string, Shape> out;
   for (const std::string& a : args) {
     const size_t eq = a.rfind('=');
-    if (eq == std::string::npos || eq == 0) return error("bad --shape '{}' (expected NAME=DIMS)", a);
+    if (eq == std::string::npos || eq == 0) return error("bad {} '{}' (expected NAME=DIMS)", flag, a);
     SZ0_ASSIGN(out[a.substr(0, eq)], parse_dims(a.substr(eq + 1)));
   }
   return out;

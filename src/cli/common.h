@@ -21,8 +21,10 @@ constexpr int kUsage = 2;
 int report(const Status& s);
 
 Result<Shape> parse_dims(const std::string& dims);  // "1x3x224x224", "scalar"
-// NAME=DIMS pairs; the split is at the last '=' so names may contain '='.
-Result<std::map<std::string, Shape>> parse_shapes(const std::vector<std::string>& args);
+// NAME=DIMS pairs; the split is at the last '=' so names may contain '='. `flag` names the option
+// in error messages.
+Result<std::map<std::string, Shape>> parse_shapes(const std::vector<std::string>& args,
+                                                  const std::string& flag = "--shape");
 
 struct InputArgs {
   std::vector<std::string> files;   // NAME=FILE
@@ -45,5 +47,6 @@ void add_check(CLI::App& app, int& rc);
 void add_run(CLI::App& app, int& rc);
 void add_bench(CLI::App& app, int& rc);
 void add_zoo(CLI::App& app, int& rc);
+void add_optimize(CLI::App& app, int& rc);
 
 }  // namespace sz0::cli

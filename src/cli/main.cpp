@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   sz0::cli::add_check(app, rc);
   sz0::cli::add_run(app, rc);
   sz0::cli::add_bench(app, rc);
+  sz0::cli::add_optimize(app, rc);
   sz0::cli::add_zoo(app, rc);
   try {
     app.parse(argc, argv);

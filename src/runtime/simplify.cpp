@@ -1,7 +1,10 @@
 // Basic simplification before planning: forward Identity (and inference Dropout) inputs to their
 // readers, then drop nodes and initializers that no graph output depends on. Applied to every
-// subgraph too. The full optimizer (folding, fusion) is a separate pipeline of passes.
+// subgraph too. The full optimizer (folding, fusion) is a separate pipeline of passes
+// (src/passes/), whose graph helpers this shares.
 #include <sz0/session.h>
+
+#include "passes/pass.h"
 
 #include <set>
 
@@ -9,37 +12,9 @@ namespace sz0 {
 
 namespace {
 
-// Names a graph reads, its subgraphs included (for liveness of outer-scope captures).
-void collect_reads(const Graph& g, std::set<std::string>& reads) {
-  for (const Node& n : g.nodes) {
-    for (const std::string& in : n.inputs)
-      if (!in.empty()) reads.insert(in);
-    for (const Attribute& a : n.attributes) {
-      if (a.g) collect_reads(*a.g, reads);
-      for (auto& sg : a.graphs) collect_reads(*sg, reads);
-    }
-  }
-  for (const ValueInfo& v : g.outputs) reads.insert(v.name);
-}
-
-void rename_reads(Graph& g, const std::map<std::string, std::string>& to) {
-  for (Node& n : g.nodes) {
-    for (std::string& in : n.inputs)
-      if (auto it = to.find(in); it != to.end()) in = it->second;
-    for (Attribute& a : n.attributes) {
-      if (a.g) rename_reads(*a.g, to);
-      for (auto& sg : a.graphs) rename_reads(*sg, to);
-    }
-  }
-}
-
-// Dropout with no mask output and no training_mode input computes the identity.
-bool is_passthrough(const Node& n) {
-  if (!n.domain.empty() || n.inputs.empty() || n.inputs[0].empty() || n.outputs.empty()) return false;
-  if (n.op_type == "Identity") return n.outputs.size() == 1;
-  if (n.op_type == "Dropout") return !n.has_output(1) && !n.has_input(2);
-  return false;
-}
+using passes::collect_reads;
+using passes::is_passthrough;
+using passes::rename_reads;
 
 void simplify_graph(Graph& g) {
   std::set<std::string> graph_outputs;
