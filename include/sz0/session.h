@@ -14,8 +14,9 @@ struct SessionOptions {
   int threads = 0;  // 0: one per physical core
   // Fixes symbolic input dims for planning (NAME → shape).
   std::map<std::string, Shape> input_shapes;
-  // Runtime rewrites (blocked-layout convolutions with fused activations). Off: run the graph as
-  // written, every op on its own kernel (the reference the rewrites are checked against).
+  // Graph optimization (sz0/optimize.h, level all, with input_shapes fixed) and the runtime-only
+  // rewrites (blocked-layout convolutions with fused epilogues). Off: run the graph as written,
+  // every op on its own kernel (the reference the rewrites are checked against).
   bool optimize = true;
   // Times every node of every run (adds two clock reads per node).
   bool profile = false;

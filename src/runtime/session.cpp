@@ -1,7 +1,9 @@
 #include <sz0/onnx.h>
+#include <sz0/optimize.h>
 #include <sz0/session.h>
 
 #include "ops/op.h"
+#include "passes/pass.h"
 #include "runtime/buffer_pool.h"
 #include "runtime/layout.h"
 
@@ -327,6 +329,8 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   std::unique_ptr<Session> s(new Session());
   Impl& im = *s->impl_;
   im.model = std::move(model);
+  // Subgraphs are shared pointers: the session rewrites its own copies, never the caller's.
+  im.model.graph = passes::deep_copy(im.model.graph);
   im.profile = options.profile;
   im.threads = options.threads > 0 ? options.threads : physical_cores();
   if (im.model.opset("") == 0 && !im.model.graph.nodes.empty())
@@ -336,6 +340,16 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   for (const ValueInfo& v : im.model.graph.outputs)
     if (!v.type.opaque_type.empty()) return error("output '{}' has a non-tensor type (sequence, map or optional), not supported", v.name);
   simplify_for_inference(im.model);
+  if (options.optimize) {
+    // The standard-op pipeline first (folding, BatchNorm into Conv, fusions), so the blocked
+    // rewrite sees weights as initializers and Conv chains without BatchNorm between them. A
+    // pass failure leaves the simplified model as it was.
+    Model optimized = im.model;
+    OptimizeOptions oo;
+    oo.level = OptLevel::All;
+    oo.fixed_shapes = options.input_shapes;
+    if (optimize_model(optimized, oo).ok()) im.model = std::move(optimized);
+  }
   // Kernels built now (oneDNN primitives) size their work split by the thread count in force.
   omp_set_num_threads(im.threads);
   auto types = infer_graph(im.model.graph, im.model, options.input_shapes);
