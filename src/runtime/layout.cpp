@@ -6,6 +6,8 @@
 #include "ops/internal.h"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <map>
 #include <set>
 
@@ -85,14 +87,22 @@ class Rewriter {
             out = a.outputs[0];
           }
         }
-        const Node* act = nullptr;
+        std::string act_type, final_out = out;
+        std::vector<float> act_params;
         const int act_index = sole_reader(old, i, out);
         if (act_index >= 0 && old[act_index].domain.empty() && kFusable.count(old[act_index].op_type) &&
             activation_params(old[act_index])) {
-          act = &old[act_index];
+          act_type = old[act_index].op_type;
+          act_params = *activation_params(old[act_index]);
+          final_out = old[act_index].outputs[0];
           absorbed.insert(static_cast<size_t>(act_index));
+        } else if (auto hs = hard_swish_pair(old, i, out)) {
+          act_type = "HardSwish";
+          final_out = old[hs->second].outputs[0];
+          absorbed.insert(hs->first);
+          absorbed.insert(hs->second);
         }
-        emit_conv(n, residual, act, act ? act->outputs[0] : out);
+        emit_conv(n, residual, act_type, act_params, final_out);
         ++converted_;
         continue;
       }
@@ -231,8 +241,34 @@ class Rewriter {
     return b;
   }
 
+  // x * HardSigmoid(x) with HardSwish's constants, x read by exactly those two nodes: the
+  // (HardSigmoid, Mul) node indices.
+  std::optional<std::pair<size_t, size_t>> hard_swish_pair(const std::vector<Node>& nodes, size_t from, const std::string& x) {
+    if (uses_[x] != 2 || is_graph_output(x)) return std::nullopt;
+    int h = -1, m = -1;
+    for (size_t j = from + 1; j < nodes.size(); ++j) {
+      const Node& r = nodes[j];
+      if (!node_reads(r).count(x)) continue;
+      if (!r.domain.empty()) return std::nullopt;
+      if (r.op_type == "HardSigmoid" && r.inputs.size() == 1 && std::abs(r.attr_float("alpha", 0.2f) - 1.f / 6.f) < 1e-6f &&
+          std::abs(r.attr_float("beta", 0.5f) - 0.5f) < 1e-6f)
+        h = static_cast<int>(j);
+      else if (r.op_type == "Mul" && r.inputs.size() == 2)
+        m = static_cast<int>(j);
+      else
+        return std::nullopt;
+    }
+    if (h < 0 || m < 0 || m < h) return std::nullopt;
+    const std::string& hs = nodes[h].outputs[0];
+    const Node& mul = nodes[m];
+    if (!((mul.inputs[0] == x && mul.inputs[1] == hs) || (mul.inputs[1] == x && mul.inputs[0] == hs))) return std::nullopt;
+    if (uses_[hs] != 1 || is_graph_output(hs)) return std::nullopt;
+    return std::make_pair(static_cast<size_t>(h), static_cast<size_t>(m));
+  }
+
   // BlockedConv for `conv` (+ residual sum, + activation) producing `out` blocked.
-  void emit_conv(const Node& conv, const std::string& residual, const Node* act, const std::string& out) {
+  void emit_conv(const Node& conv, const std::string& residual, const std::string& act_type,
+                 const std::vector<float>& act_params, const std::string& out) {
     Node b;
     b.op_type = "BlockedConv";
     b.domain = kInternalDomain;
@@ -249,16 +285,16 @@ class Rewriter {
     b.inputs = {in, conv.inputs[1]};
     b.inputs.push_back(conv.has_input(2) ? conv.inputs[2] : "");
     if (!residual.empty()) b.inputs.push_back(blocked_.at(residual));
-    if (act) {
+    if (!act_type.empty()) {
       Attribute a;
       a.name = "activation";
       a.kind = Attribute::Kind::String;
-      a.s = act->op_type;
+      a.s = act_type;
       b.attributes.push_back(a);
       Attribute p;
       p.name = "activation_params";
       p.kind = Attribute::Kind::Floats;
-      p.floats = *activation_params(*act);
+      p.floats = act_params;
       b.attributes.push_back(p);
     }
     b.outputs = {produce_blocked(out)};

@@ -193,3 +193,19 @@ TEST(BlockedLayout, ConvolutionSweepOverOddShapes) {
     }
   }
 }
+
+TEST(BlockedLayout, HardSigmoidTimesInputFusesAsHardSwish) {
+  ModelBuilder b("hs", {.seed = 11, .batch = 1});
+  Var x = b.input("x", DType::Float, {8, 9, 9});
+  Var y = b.conv2d(x, 16, 3);
+  Var z = b.mul(b.hard_sigmoid(y), y);  // HardSwish written out, operands in either order
+  Var w = b.conv2d(z, 16, 3);
+  Var u = b.mul(w, b.hard_sigmoid(w, 0.2f, 0.5f));  // other constants: not HardSwish
+  b.output(u, "y");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ops = check_same(*model, "x", {1, 8, 9, 9});
+  EXPECT_EQ(ops["BlockedConv"], 2);
+  EXPECT_EQ(ops["HardSigmoid"], 1);
+  EXPECT_EQ(ops["Mul"], 1);
+}
