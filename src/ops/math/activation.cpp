@@ -1,9 +1,12 @@
-// Activations: Relu LeakyRelu PRelu Elu Selu Celu Sigmoid HardSigmoid HardSwish Tanh Softplus
-// Softsign Mish ThresholdedRelu Shrink.
+// Activations: Relu LeakyRelu PRelu Elu Selu Celu Sigmoid HardSigmoid HardSwish Tanh Gelu
+// Softplus Softsign Mish ThresholdedRelu Shrink. Float32 and the halves of the common ones run
+// through the SIMD kernel table (kernels/simd_f32.h).
 #include "ops/math/elementwise.h"
 
 namespace sz0::ops::math {
 namespace {
+
+using kernels::UnaryF32;
 
 template <TypeSet Set>
 Status infer_in(InferContext& ctx) {
@@ -17,12 +20,13 @@ inline C softplus(C x) {
 }
 
 Status run_relu(KernelContext& ctx) {
-  return map_unary<kSignedTypes>(ctx, [](auto x) { return x > decltype(x)(0) ? x : decltype(x)(0); });
+  return map_unary_table<kSignedTypes>(ctx, UnaryF32::Relu, {},
+                                       [](auto x) { return x > decltype(x)(0) ? x : decltype(x)(0); });
 }
 
 Status run_leaky_relu(KernelContext& ctx) {
   const float alpha = ctx.node().attr_float("alpha", 0.01f);
-  return map_unary<kFloatTypes>(ctx, [alpha](auto x) {
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::LeakyRelu, {alpha, 0.0f}, [alpha](auto x) {
     using C = decltype(x);
     return x < C(0) ? static_cast<C>(alpha) * x : x;
   });
@@ -62,14 +66,15 @@ Status run_celu(KernelContext& ctx) {
 }
 
 Status run_sigmoid(KernelContext& ctx) {
-  return map_unary_simd(ctx, [](auto x) { return vsigmoid(x); },
-                        [](double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); });
+  return map_unary_table<kFloatTypes>(
+      ctx, UnaryF32::Sigmoid, {},
+      [](auto x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }, kMathGrain);
 }
 
 Status run_hard_sigmoid(KernelContext& ctx) {
   const float alpha = ctx.node().attr_float("alpha", 0.2f);
   const float beta = ctx.node().attr_float("beta", 0.5f);
-  return map_unary<kFloatTypes>(ctx, [alpha, beta](auto x) {
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::HardSigmoid, {alpha, beta}, [alpha, beta](auto x) {
     using C = decltype(x);
     C v = static_cast<C>(alpha) * x + static_cast<C>(beta);
     v = v < C(0) ? C(0) : v;
@@ -78,7 +83,7 @@ Status run_hard_sigmoid(KernelContext& ctx) {
 }
 
 Status run_hard_swish(KernelContext& ctx) {
-  return map_unary<kFloatTypes>(ctx, [](auto x) {
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::HardSwish, {}, [](auto x) {
     using C = decltype(x);
     C v = x * static_cast<C>(1.0 / 6.0) + static_cast<C>(0.5);
     v = v < C(0) ? C(0) : v;
@@ -88,7 +93,40 @@ Status run_hard_swish(KernelContext& ctx) {
 }
 
 Status run_tanh(KernelContext& ctx) {
-  return map_unary_simd(ctx, [](auto x) { return vtanh(x); }, [](double x) { return std::tanh(x); });
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::Tanh, {}, [](auto x) { return std::tanh(x); }, kMathGrain);
+}
+
+// Gelu (opset 20): x·Φ(x), or with approximate = "tanh" x/2·(1 + tanh(√(2/π)·(x + 0.044715x³))).
+Result<bool> gelu_tanh(const Node& node) {
+  const std::string a = node.attr_string("approximate", "none");
+  if (a == "none") return false;
+  if (a == "tanh") return true;
+  return error("{}: approximate must be \"none\" or \"tanh\", got \"{}\"", node.label(), a);
+}
+
+Status infer_gelu(InferContext& ctx) {
+  SZ0_TRY(infer_unary(ctx, kFloatTypes));
+  return gelu_tanh(ctx.node).status();
+}
+
+Status run_gelu(KernelContext& ctx) {
+  SZ0_ASSIGN(bool approx, gelu_tanh(ctx.node()));
+  if (approx)
+    return map_unary_table<kFloatTypes>(
+        ctx, UnaryF32::GeluTanh, {},
+        [](auto x) {
+          using C = decltype(x);
+          const C z = static_cast<C>(0.7978845608028654) * (x + static_cast<C>(0.044715) * x * x * x);
+          return static_cast<C>(0.5) * x * (C(1) + std::tanh(z));
+        },
+        kMathGrain);
+  return map_unary_table<kFloatTypes>(
+      ctx, UnaryF32::Gelu, {},
+      [](auto x) {
+        using C = decltype(x);
+        return static_cast<C>(0.5) * x * std::erfc(-x * static_cast<C>(0.70710678118654752));
+      },
+      kMathGrain);
 }
 
 Status run_softplus(KernelContext& ctx) {
@@ -96,7 +134,7 @@ Status run_softplus(KernelContext& ctx) {
 }
 
 Status run_softsign(KernelContext& ctx) {
-  return map_unary<kFloatTypes>(ctx, [](auto x) {
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::Softsign, {}, [](auto x) {
     using C = decltype(x);
     return x / (C(1) + (x < C(0) ? -x : x));
   });
@@ -173,8 +211,12 @@ Status run_prelu(KernelContext& ctx) {
   const Shape shapes[] = {x.shape(), slope.shape()};
   SZ0_ASSIGN(Shape out, broadcast_shapes(ctx.node(), shapes));
   if (out != x.shape()) return ctx.fail("slope shape {} does not broadcast to X's {}", shape_str(slope.shape()), shape_str(x.shape()));
-  Tensor& y = ctx.output(0);
+  Tensor& y = ctx.output_for_overwrite(0);
   const BroadcastPlan plan = make_plan({&x.shape(), &slope.shape()}, x.shape());
+  if (x.dtype() == DType::Float) {
+    binary_f32(plan, kernels::BinaryF32::PRelu, x.data<float>(), slope.data<float>(), y.data<float>(), ctx.threads());
+    return {};
+  }
   bool done = false;
   visit_dtype(x.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(kPReluTypes)) {
@@ -198,6 +240,7 @@ SZ0_REGISTER_OP(.op_type = "Sigmoid", .since = 1, .infer = infer_in<kFloatTypes>
 SZ0_REGISTER_OP(.op_type = "HardSigmoid", .since = 1, .infer = infer_in<kFloatTypes>, .compute = run_hard_sigmoid);
 SZ0_REGISTER_OP(.op_type = "HardSwish", .since = 14, .infer = infer_in<kFloatTypes>, .compute = run_hard_swish);
 SZ0_REGISTER_OP(.op_type = "Tanh", .since = 1, .infer = infer_in<kFloatTypes>, .compute = run_tanh);
+SZ0_REGISTER_OP(.op_type = "Gelu", .since = 20, .infer = infer_gelu, .compute = run_gelu);
 SZ0_REGISTER_OP(.op_type = "Softplus", .since = 1, .infer = infer_in<kFloatTypes>, .compute = run_softplus);
 SZ0_REGISTER_OP(.op_type = "Softsign", .since = 1, .infer = infer_in<kFloatTypes>, .compute = run_softsign);
 SZ0_REGISTER_OP(.op_type = "Mish", .since = 18, .infer = infer_in<kFloatTypes>, .compute = run_mish);

@@ -26,14 +26,16 @@ inline C wrap_mul(C x, C y) {
   else return x * y;
 }
 
+using kernels::BinaryF32;
+
 Status run_add(KernelContext& ctx) {
-  return map_binary<kArith>(ctx, [](auto x, auto y) { return wrap_add(x, y); });
+  return map_binary_table<kArith>(ctx, BinaryF32::Add, [](auto x, auto y) { return wrap_add(x, y); });
 }
 Status run_sub(KernelContext& ctx) {
-  return map_binary<kArith>(ctx, [](auto x, auto y) { return wrap_sub(x, y); });
+  return map_binary_table<kArith>(ctx, BinaryF32::Sub, [](auto x, auto y) { return wrap_sub(x, y); });
 }
 Status run_mul(KernelContext& ctx) {
-  return map_binary<kArith>(ctx, [](auto x, auto y) { return wrap_mul(x, y); });
+  return map_binary_table<kArith>(ctx, BinaryF32::Mul, [](auto x, auto y) { return wrap_mul(x, y); });
 }
 
 // ---- Div and Mod ------------------------------------------------------------------------------
@@ -89,7 +91,7 @@ Status run_div(KernelContext& ctx) {
     SZ0_TRY(check_no_zero_divisor(ctx));
     return map_binary<kIntTypes>(ctx, [](auto x, auto y) { return int_div(x, y); });
   }
-  return map_binary<kFloatTypes>(ctx, [](auto x, auto y) { return x / y; });
+  return map_binary_table<kFloatTypes>(ctx, BinaryF32::Div, [](auto x, auto y) { return x / y; });
 }
 
 Result<bool> mod_fmod(const Node& node) {
@@ -177,22 +179,16 @@ inline T pow_elem(T x, E y) {
 }
 
 // Float exponents that normalization and activation subgraphs use (x², x³, √x) without powf.
+// A one-element exponent keeps a's elements in order, whatever the output's rank.
 bool pow_f32_special(const Tensor& a, double e, Tensor& o, int threads) {
-  const float* x = a.data<float>();
-  float* y = o.data<float>();
-  const int64_t n = a.numel();  // a one-element exponent keeps the element order
-  if (e == 1.0) {
-    unary_loop(x, y, n, threads, [](float v) { return v; });
-  } else if (e == 2.0) {
-    unary_loop(x, y, n, threads, [](float v) { return v * v; });
-  } else if (e == 3.0) {
-    unary_loop(x, y, n, threads, [](float v) { return v * v * v; });
-  } else if (e == 0.5) {
-    // pow(-0, .5) = +0 and pow(-inf, .5) = +inf, where sqrt gives -0 and NaN.
-    unary_loop(x, y, n, threads, [](float v) { return v == -std::numeric_limits<float>::infinity() ? -v : std::sqrt(v) + 0.0f; });
-  } else {
-    return false;
-  }
+  using kernels::UnaryF32;
+  UnaryF32 op;
+  if (e == 1.0) op = UnaryF32::Copy;
+  else if (e == 2.0) op = UnaryF32::Square;
+  else if (e == 3.0) op = UnaryF32::Cube;
+  else if (e == 0.5) op = UnaryF32::PowHalf;  // pow(-0, .5) = +0 and pow(-inf, .5) = +inf
+  else return false;
+  unary_table(a.data<float>(), o.data<float>(), a.numel(), threads, op, {});
   return true;
 }
 
@@ -200,7 +196,7 @@ Status run_pow(KernelContext& ctx) {
   const Tensor& a = ctx.in(0);
   SZ0_ASSIGN(Shape bshape, legacy_b_shape(ctx.node(), ctx.opset(), a.shape().size(), ctx.in(1).shape()));
   const Tensor b = ctx.in(1).reshaped(bshape);
-  Tensor& o = ctx.output(0);
+  Tensor& o = ctx.output_for_overwrite(0);
   const BroadcastPlan plan = make_plan({&a.shape(), &b.shape()}, o.shape());
   bool done = false;
   visit_dtype(a.dtype(), [&]<class T>() {

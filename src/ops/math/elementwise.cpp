@@ -50,6 +50,48 @@ BroadcastPlan make_plan(std::span<const Shape* const> inputs, const Shape& out) 
   return p;
 }
 
+void binary_f32(const BroadcastPlan& p, kernels::BinaryF32 op, const float* a, const float* b, float* o, int threads) {
+  if (p.numel == 0) return;
+  const kernels::SimdF32Kernels& k = kernels::simd_f32();
+  const int64_t n = p.inner;
+  const size_t nd = p.dims.size();
+  // The last outer dim is walked by the kernel (rows of n elements, each operand advancing by its
+  // stride there); the dims above it by the odometer below, once per stretch of rows. Threads
+  // split the elements, so a chunk may start or end inside a row.
+  const int64_t rows_dim = nd ? p.dims[nd - 1] : 1;
+  const int64_t ra = nd ? p.strides[0][nd - 1] : 0, rb = nd ? p.strides[1][nd - 1] : 0;
+  const int64_t sa = p.inner_stride[0], sb = p.inner_stride[1];
+  kernels::parallel_for(
+      p.numel, threads,
+      [&](int64_t pos, int64_t end) {
+        int64_t r = pos / n, col = pos % n;
+        while (pos < end) {
+          int64_t q = r / rows_dim;
+          const int64_t j = r % rows_dim;
+          int64_t oa = j * ra, ob = j * rb;
+          for (size_t d = nd > 0 ? nd - 1 : 0; d-- > 0;) {
+            const int64_t i = q % p.dims[d];
+            q /= p.dims[d];
+            oa += i * p.strides[0][d];
+            ob += i * p.strides[1][d];
+          }
+          if (col != 0 || end - pos < n) {  // part of one row
+            const int64_t len = std::min(n - col, end - pos);
+            k.binary(op, a + oa + col * sa, 0, sa, b + ob + col * sb, 0, sb, o + pos, 1, len);
+            pos += len;
+            col = 0;
+            ++r;
+            continue;
+          }
+          const int64_t rows = std::min(rows_dim - j, (end - pos) / n);
+          k.binary(op, a + oa, ra, sa, b + ob, rb, sb, o + pos, rows, n);
+          pos += rows * n;
+          r += rows;
+        }
+      },
+      kGrain);
+}
+
 namespace {
 // Where B's dims start inside A's for legacy broadcasting; -1 for numpy alignment.
 Result<int64_t> legacy_axis(const Node& node, int64_t opset, size_t rank_a, size_t rank_b) {

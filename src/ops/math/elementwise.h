@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kernels/parallel.h"
+#include "kernels/simd_f32.h"
 #include "ops/op.h"
 #include "ops/math/halfconv.h"
 #include "ops/math/vmath.h"
@@ -80,8 +81,10 @@ inline I saturate_cast(F f) {
 template <class T>
 using wrap_t = std::make_unsigned_t<std::conditional_t<(sizeof(T) < sizeof(int)), int, T>>;
 
-// Elements per parallel chunk for cheap elementwise work.
+// Elements per parallel chunk for cheap elementwise work, and for transcendental functions
+// (exp, erf, tanh: some tens of instructions per vector).
 constexpr int64_t kGrain = 16384;
+constexpr int64_t kMathGrain = 4096;
 
 // ---- broadcasting -----------------------------------------------------------------------------
 
@@ -196,8 +199,7 @@ void unary_loop(const T* x, O* y, int64_t n, int threads, F f, int64_t grain = k
 constexpr int64_t kBlock = 256;
 
 // y = f(x) with f on compute types (float for halves); halves are converted a block at a time.
-// `simd` (callable on f32x4 too) lets the float blocks use simd_map.
-template <bool Simd = false, class T, class O, class F>
+template <class T, class O, class F>
 void unary_apply(const T* x, O* y, int64_t n, int threads, F f, int64_t grain = kGrain) {
   if constexpr (is_half_v<T>) {
     kernels::parallel_for(
@@ -208,8 +210,7 @@ void unary_apply(const T* x, O* y, int64_t n, int threads, F f, int64_t grain = 
             const int64_t m = std::min(kBlock, e - i);
             halves_to_float(x + i, buf, m);
             if constexpr (std::is_same_v<O, T>) {
-              if constexpr (Simd) simd_map(buf, buf, m, f);
-              else for (int64_t j = 0; j < m; ++j) buf[j] = static_cast<float>(f(buf[j]));
+              for (int64_t j = 0; j < m; ++j) buf[j] = static_cast<float>(f(buf[j]));
               float_to_halves(buf, y + i, m);
             } else {
               for (int64_t j = 0; j < m; ++j) y[i + j] = to_out<O>(f(buf[j]));
@@ -217,8 +218,6 @@ void unary_apply(const T* x, O* y, int64_t n, int threads, F f, int64_t grain = 
           }
         },
         grain);
-  } else if constexpr (Simd && std::is_same_v<T, float> && std::is_same_v<O, float>) {
-    kernels::parallel_for(n, threads, [&](int64_t b, int64_t e) { simd_map(x + b, y + b, e - b, f); }, grain);
   } else {
     unary_loop(x, y, n, threads, [&](T v) { return to_out<O>(f(v)); }, grain);
   }
@@ -259,6 +258,36 @@ void binary_apply(const BroadcastPlan& p, const T* a, const T* b, O* o, int thre
   }
 }
 
+// ---- float32 through the SIMD kernel table ------------------------------------------------------
+
+// y = op(x) over n floats or halves (converted a block at a time), split over threads.
+template <class T>
+void unary_table(const T* x, T* y, int64_t n, int threads, kernels::UnaryF32 op, kernels::UnaryArgs args,
+                 int64_t grain = kGrain) {
+  const kernels::SimdF32Kernels& k = kernels::simd_f32();
+  if constexpr (std::is_same_v<T, float>) {
+    kernels::parallel_for(n, threads, [&](int64_t b, int64_t e) { k.unary(op, args, x + b, y + b, e - b); }, grain);
+  } else {
+    static_assert(is_half_v<T>);
+    kernels::parallel_for(
+        n, threads,
+        [&](int64_t b, int64_t e) {
+          float buf[kBlock];
+          for (int64_t i = b; i < e; i += kBlock) {
+            const int64_t m = std::min(kBlock, e - i);
+            halves_to_float(x + i, buf, m);
+            k.unary(op, args, buf, buf, m);
+            float_to_halves(buf, y + i, m);
+          }
+        },
+        grain);
+  }
+}
+
+// o = a op b over a plan of two float32 inputs: the plan's innermost dims go to the kernel as
+// rows of contiguous runs, so no element pays for index arithmetic.
+void binary_f32(const BroadcastPlan& p, kernels::BinaryF32 op, const float* a, const float* b, float* o, int threads);
+
 // ---- op-level helpers -------------------------------------------------------------------------
 
 // Applies f (on compute types, e.g. a generic lambda) to every element of input 0; output 0 has
@@ -266,7 +295,7 @@ void binary_apply(const BroadcastPlan& p, const T* a, const T* b, O* o, int thre
 template <TypeSet Set, class Out = void, class F>
 Status map_unary(KernelContext& ctx, F f, int64_t grain = kGrain) {
   const Tensor& x = ctx.in(0);
-  Tensor& y = ctx.output(0);
+  Tensor& y = ctx.output_for_overwrite(0);
   bool done = false;
   visit_dtype(x.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(Set)) {
@@ -279,10 +308,22 @@ Status map_unary(KernelContext& ctx, F f, int64_t grain = kGrain) {
   return {};
 }
 
-// Like map_unary over float types, with `fv` (callable on float and on f32x4, see vmath.h) for
-// float32 and the halves, and `fd` for double.
-template <class FV, class FD>
-Status map_unary_simd(KernelContext& ctx, FV fv, FD fd, int64_t grain = kGrain);
+// Like map_unary, but float32 and the halves run `op` (with `args`) from the SIMD kernel table;
+// the other dtypes in `Set` (double, integers) use f.
+template <TypeSet Set, class F>
+Status map_unary_table(KernelContext& ctx, kernels::UnaryF32 op, kernels::UnaryArgs args, F f,
+                       int64_t grain = kGrain) {
+  const Tensor& x = ctx.in(0);
+  const DType t = x.dtype();
+  if (t != DType::Float && t != DType::Float16 && t != DType::BFloat16) return map_unary<Set>(ctx, f, grain);
+  static_assert((Set & bit(DType::Float)) && (Set & bit(DType::Float16)) && (Set & bit(DType::BFloat16)));
+  Tensor& y = ctx.output_for_overwrite(0);
+  visit_dtype(t, [&]<class T>() {
+    if constexpr (std::is_same_v<compute_t<T>, float>)
+      unary_table(x.data<T>(), y.data<T>(), x.numel(), ctx.threads(), op, args, grain);
+  });
+  return {};
+}
 
 // Before opset 7, binary ops broadcast B onto A only with broadcast=1, aligning B at `axis`
 // (suffix alignment without it). Returns B's shape rewritten for numpy rules.
@@ -294,16 +335,21 @@ Result<std::vector<Dim>> legacy_b_dims(const Node& node, int64_t opset, size_t r
 Status infer_binary(InferContext& ctx, TypeSet set, DType out = DType::Undefined);
 
 // Applies f (on compute types) to inputs 0 and 1 broadcast together; output dtype is the
-// input's, or `Out`. Both inputs have the same dtype.
+// input's, or `Out`. Both inputs have the same dtype. With `op`, float32 inputs run that kernel
+// of the SIMD table instead of f.
 template <TypeSet Set, class Out = void, class F>
-Status map_binary(KernelContext& ctx, F f, int64_t grain = kGrain) {
+Status map_binary(KernelContext& ctx, F f, int64_t grain = kGrain, const kernels::BinaryF32* op = nullptr) {
   const Tensor& a = ctx.in(0);
   SZ0_ASSIGN(Shape bshape, legacy_b_shape(ctx.node(), ctx.opset(), a.shape().size(), ctx.in(1).shape()));
   const Tensor b = ctx.in(1).reshaped(bshape);
-  Tensor& o = ctx.output(0);
   if (a.dtype() != b.dtype())
     return ctx.fail("input types differ: {} vs {}", dtype_name(a.dtype()), dtype_name(b.dtype()));
+  Tensor& o = ctx.output_for_overwrite(0);
   const BroadcastPlan plan = make_plan({&a.shape(), &b.shape()}, o.shape());
+  if (op && a.dtype() == DType::Float && (std::is_void_v<Out> || std::is_same_v<Out, float>)) {
+    binary_f32(plan, *op, a.data<float>(), b.data<float>(), o.data<float>(), ctx.threads());
+    return {};
+  }
   bool done = false;
   visit_dtype(a.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(Set)) {
@@ -316,20 +362,10 @@ Status map_binary(KernelContext& ctx, F f, int64_t grain = kGrain) {
   return {};
 }
 
-template <class FV, class FD>
-Status map_unary_simd(KernelContext& ctx, FV fv, FD fd, int64_t grain) {
-  const Tensor& x = ctx.in(0);
-  if (x.dtype() == DType::Double) return map_unary<bit(DType::Double)>(ctx, fd, grain);
-  bool done = false;
-  visit_dtype(x.dtype(), [&]<class T>() {
-    if constexpr (std::is_same_v<compute_t<T>, float>) {
-      Tensor& y = ctx.output(0);
-      unary_apply<true>(x.data<T>(), y.data<T>(), x.numel(), ctx.threads(), fv, grain);
-      done = true;
-    }
-  });
-  if (!done) return ctx.fail("unsupported dtype {}", dtype_name(x.dtype()));
-  return {};
+// map_binary with float32 through the table's `op`.
+template <TypeSet Set, class F>
+Status map_binary_table(KernelContext& ctx, kernels::BinaryF32 op, F f) {
+  return map_binary<Set>(ctx, f, kGrain, &op);
 }
 
 // Inference of a unary op: output = input 0's shape, dtype = input's or `out`.

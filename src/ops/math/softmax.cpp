@@ -1,6 +1,7 @@
 // Softmax, LogSoftmax and Hardmax. Before opset 13 the input is coerced to 2-D at `axis`
 // (default 1) and normalized over the flattened trailing dims; from 13 on, over the one `axis`
-// (default -1).
+// (default -1). Float32 Softmax and LogSoftmax run through the SIMD kernel table; the halves,
+// double and Hardmax through normalize_block.
 #include "ops/math/elementwise.h"
 
 namespace sz0::ops::math {
@@ -79,8 +80,7 @@ void normalize_block(const T* x, T* y, int64_t n, int64_t inner, Mode mode, comp
     const T* xr = x + k * inner;
     T* yr = y + k * inner;
     if constexpr (kStoreExp) {
-      if constexpr (std::is_same_v<T, float>) simd_map2(xr, mx, yr, inner, [](auto a, auto b) { return vexp(a - b); });
-      else for (int64_t j = 0; j < inner; ++j) yr[j] = exp_c(xr[j] - mx[j]);
+      for (int64_t j = 0; j < inner; ++j) yr[j] = exp_c(xr[j] - mx[j]);
       for (int64_t j = 0; j < inner; ++j) sm[j] += yr[j];
     } else {
       for (int64_t j = 0; j < inner; ++j) sm[j] += exp_c(static_cast<C>(xr[j]) - mx[j]);
@@ -104,61 +104,35 @@ void normalize_block(const T* x, T* y, int64_t n, int64_t inner, Mode mode, comp
   }
 }
 
-// A row (inner == 1) of float: the common last-axis case, with vectorizable loops.
-// Row maximum, four lanes at a time. A NaN may be skipped here: it still reaches the sum through
-// exp, so the whole row comes out NaN as it should.
-float row_max_f32(const float* x, int64_t n) {
-  float m = x[0];
-  int64_t k = 0;
-  if (n >= 2 * kLanes) {
-    f32x4 mv;
-    std::memcpy(&mv, x, sizeof mv);
-    for (k = kLanes; k + kLanes <= n; k += kLanes) {
-      f32x4 v;
-      std::memcpy(&v, x + k, sizeof v);
-      mv = v > mv ? v : mv;
-    }
-    for (int j = 0; j < kLanes; ++j) m = mv[j] > m ? mv[j] : m;
-  }
-  for (; k < n; ++k) m = x[k] > m ? x[k] : m;
-  return m;
-}
-
-void softmax_row_f32(const float* x, float* y, int64_t n, Mode mode) {
-  if (mode == Mode::Hardmax) {
-    float m = x[0];
-    int64_t arg = 0;
-    for (int64_t k = 1; k < n; ++k)
-      if (x[k] > m) {
-        m = x[k];
-        arg = k;
-      }
-    for (int64_t k = 0; k < n; ++k) y[k] = k == arg ? 1.0f : 0.0f;
+// Float32 Softmax / LogSoftmax through the SIMD table: rows when the axis is the last (or, before
+// opset 13, the flattened trailing dims), [n, inner] blocks otherwise.
+void normalize_f32(const float* x, float* y, const Layout& l, bool log, int threads) {
+  const kernels::SimdF32Kernels& k = kernels::simd_f32();
+  const int64_t block = l.n * l.inner;
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(block, 1));
+  if (l.inner == 1) {
+    kernels::parallel_for(
+        l.outer, threads, [&](int64_t b, int64_t e) { k.softmax_rows(x + b * l.n, y + b * l.n, e - b, l.n, log); }, grain);
     return;
   }
-  const float m = row_max_f32(x, n);
-  simd_map(x, y, n, [m](auto v) { return vexp(v - m); });
-  float acc[8] = {};
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += y[k + j];
-  float s = 0;
-  for (; k < n; ++k) s += y[k];
-  for (int j = 0; j < 8; ++j) s += acc[j];
-  if (mode == Mode::LogSoftmax) {
-    const float ls = std::log(s);
-    for (k = 0; k < n; ++k) y[k] = (x[k] - m) - ls;
-    return;
-  }
-  const float inv = 1.0f / s;
-  for (k = 0; k < n; ++k) y[k] *= inv;
+  kernels::parallel_for(
+      l.outer, threads,
+      [&](int64_t b, int64_t e) {
+        std::vector<float> scratch(static_cast<size_t>(2 * l.inner));
+        for (int64_t o = b; o < e; ++o) k.softmax_strided(x + o * block, y + o * block, l.n, l.inner, log, scratch.data());
+      },
+      grain);
 }
 
 Status run_normalize(KernelContext& ctx, Mode mode) {
   const Tensor& x = ctx.in(0);
   SZ0_ASSIGN(Layout l, layout(ctx.node(), ctx.opset(), TypeInfo::of(x).shape.value()));
-  Tensor& y = ctx.output(0);
+  Tensor& y = ctx.output_for_overwrite(0);
   if (x.numel() == 0) return {};
+  if (x.dtype() == DType::Float && mode != Mode::Hardmax) {
+    normalize_f32(x.data<float>(), y.data<float>(), l, mode == Mode::LogSoftmax, ctx.threads());
+    return {};
+  }
   const int64_t block = l.n * l.inner;
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(block, 1));
   bool done = false;
@@ -170,12 +144,6 @@ Status run_normalize(KernelContext& ctx, Mode mode) {
       kernels::parallel_for(
           l.outer, ctx.threads(),
           [&](int64_t b, int64_t e) {
-            if constexpr (std::is_same_v<T, float>) {
-              if (l.inner == 1) {
-                for (int64_t o = b; o < e; ++o) softmax_row_f32(xp + o * l.n, yp + o * l.n, l.n, mode);
-                return;
-              }
-            }
             std::vector<C> mx(l.inner), sm(l.inner);
             std::vector<int64_t> arg(l.inner);
             for (int64_t o = b; o < e; ++o)

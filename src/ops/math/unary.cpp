@@ -1,9 +1,12 @@
 // Unary math: Sqrt Exp Log Neg Abs Reciprocal Erf, trigonometric and hyperbolic functions,
-// Floor Ceil Round Sign.
+// Floor Ceil Round Sign. Float32 and the halves of Sqrt Exp Erf Neg Abs Reciprocal run through
+// the SIMD kernel table (kernels/simd_f32.h).
 #include "ops/math/elementwise.h"
 
 namespace sz0::ops::math {
 namespace {
+
+using kernels::UnaryF32;
 
 template <TypeSet Set>
 Status infer_in(InferContext& ctx) {
@@ -16,9 +19,7 @@ Status infer_in(InferContext& ctx) {
     return map_unary<kFloatTypes>(ctx, [](auto x) -> decltype(x) { return expr; }); \
   }
 
-SZ0_FLOAT_UNARY(run_sqrt, std::sqrt(x))
 SZ0_FLOAT_UNARY(run_log, std::log(x))
-SZ0_FLOAT_UNARY(run_reciprocal, decltype(x)(1) / x)
 SZ0_FLOAT_UNARY(run_sin, std::sin(x))
 SZ0_FLOAT_UNARY(run_cos, std::cos(x))
 SZ0_FLOAT_UNARY(run_tan, std::tan(x))
@@ -35,20 +36,33 @@ SZ0_FLOAT_UNARY(run_ceil, std::ceil(x))
 SZ0_FLOAT_UNARY(run_round, std::nearbyint(x))  // the default rounding mode: half to even
 #undef SZ0_FLOAT_UNARY
 
+Status run_sqrt(KernelContext& ctx) {
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::Sqrt, {}, [](auto x) { return std::sqrt(x); });
+}
+
+Status run_reciprocal(KernelContext& ctx) {
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::Reciprocal, {}, [](auto x) { return decltype(x)(1) / x; });
+}
+
 Status run_exp(KernelContext& ctx) {
-  return map_unary_simd(ctx, [](auto x) { return vexp(x); }, [](double x) { return std::exp(x); });
+  return map_unary_table<kFloatTypes>(ctx, UnaryF32::Exp, {}, [](auto x) { return std::exp(x); }, kMathGrain);
 }
 
 // Erf takes every numeric type; integers go through double.
 Status run_erf(KernelContext& ctx) {
-  if (dtype_is_float(ctx.in(0).dtype()))
-    return map_unary_simd(ctx, [](auto x) { return verf(x); }, [](double x) { return std::erf(x); });
-  return map_unary<kIntTypes>(ctx, [](auto x) { return static_cast<decltype(x)>(std::erf(static_cast<double>(x))); });
+  return map_unary_table<kNumericTypes>(
+      ctx, UnaryF32::Erf, {},
+      [](auto x) {
+        using C = decltype(x);
+        if constexpr (std::is_floating_point_v<C>) return std::erf(x);
+        else return static_cast<C>(std::erf(static_cast<double>(x)));
+      },
+      kMathGrain);
 }
 
 // Integer Abs and Neg wrap (|MIN| = MIN) instead of overflowing.
 Status run_abs(KernelContext& ctx) {
-  return map_unary<kNumericTypes>(ctx, [](auto x) {
+  return map_unary_table<kNumericTypes>(ctx, UnaryF32::Abs, {}, [](auto x) {
     using C = decltype(x);
     if constexpr (std::is_unsigned_v<C>) return x;
     else if constexpr (std::is_integral_v<C>) return x < 0 ? static_cast<C>(wrap_t<C>(0) - static_cast<wrap_t<C>>(x)) : x;
@@ -57,7 +71,7 @@ Status run_abs(KernelContext& ctx) {
 }
 
 Status run_neg(KernelContext& ctx) {
-  return map_unary<kSignedTypes>(ctx, [](auto x) {
+  return map_unary_table<kSignedTypes>(ctx, UnaryF32::Neg, {}, [](auto x) {
     using C = decltype(x);
     if constexpr (std::is_integral_v<C>) return static_cast<C>(wrap_t<C>(0) - static_cast<wrap_t<C>>(x));
     else return -x;

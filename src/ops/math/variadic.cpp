@@ -17,8 +17,9 @@ Status infer_variadic(InferContext& ctx) {
 }
 
 // Folds the inputs left to right into the output with f (on compute types); Mean divides last.
+// Float32 folds with the SIMD table's `op` instead.
 template <class F>
-Status fold_inputs(KernelContext& ctx, F f, bool mean) {
+Status fold_inputs(KernelContext& ctx, F f, kernels::BinaryF32 op, bool mean) {
   const size_t n = ctx.num_inputs();
   for (size_t i = 0; i < n; ++i) {
     if (!ctx.has_input(i)) return ctx.fail("input {} is missing", i);
@@ -29,7 +30,22 @@ Status fold_inputs(KernelContext& ctx, F f, bool mean) {
     ctx.set_output(0, ctx.in(0));
     return {};
   }
-  Tensor& o = ctx.output(0);
+  Tensor& o = ctx.output_for_overwrite(0);
+  if (o.dtype() == DType::Float) {
+    const int threads = ctx.threads();
+    binary_f32(make_plan({&ctx.in(0).shape(), &ctx.in(1).shape()}, o.shape()), op, ctx.in(0).data<float>(),
+               ctx.in(1).data<float>(), o.data<float>(), threads);
+    for (size_t i = 2; i < n; ++i)  // in place: each output element reads only itself
+      binary_f32(make_plan({&o.shape(), &ctx.in(i).shape()}, o.shape()), op, o.data<float>(), ctx.in(i).data<float>(),
+                 o.data<float>(), threads);
+    if (mean) {
+      const float count = static_cast<float>(n);
+      const Shape scalar;
+      binary_f32(make_plan({&o.shape(), &scalar}, o.shape()), kernels::BinaryF32::Div, o.data<float>(), &count,
+                 o.data<float>(), threads);
+    }
+    return {};
+  }
   bool done = false;
   visit_dtype(o.dtype(), [&]<class T>() {
     if constexpr (in_set<T>(kNumericTypes)) {
@@ -69,7 +85,7 @@ Status run_sum(KernelContext& ctx) {
         if constexpr (std::is_integral_v<C>) return static_cast<C>(static_cast<wrap_t<C>>(x) + static_cast<wrap_t<C>>(y));
         else return x + y;
       },
-      false);
+      kernels::BinaryF32::Add, false);
 }
 Status run_mean(KernelContext& ctx) {
   return fold_inputs(
@@ -79,13 +95,13 @@ Status run_mean(KernelContext& ctx) {
         if constexpr (std::is_integral_v<C>) return static_cast<C>(static_cast<wrap_t<C>>(x) + static_cast<wrap_t<C>>(y));
         else return x + y;
       },
-      true);
+      kernels::BinaryF32::Add, true);
 }
 Status run_min(KernelContext& ctx) {
-  return fold_inputs(ctx, [](auto x, auto y) { return nan_min(x, y); }, false);
+  return fold_inputs(ctx, [](auto x, auto y) { return nan_min(x, y); }, kernels::BinaryF32::Min, false);
 }
 Status run_max(KernelContext& ctx) {
-  return fold_inputs(ctx, [](auto x, auto y) { return nan_max(x, y); }, false);
+  return fold_inputs(ctx, [](auto x, auto y) { return nan_max(x, y); }, kernels::BinaryF32::Max, false);
 }
 
 // ---- Clip -------------------------------------------------------------------------------------
@@ -134,7 +150,13 @@ Status run_clip(KernelContext& ctx) {
         if (const Tensor* t = ctx.input(1)) lo = static_cast<C>(t->data<T>()[0]);
         if (const Tensor* t = ctx.input(2)) hi = static_cast<C>(t->data<T>()[0]);
       }
-      Tensor& y = ctx.output(0);
+      Tensor& y = ctx.output_for_overwrite(0);
+      if constexpr (std::is_same_v<C, float>) {
+        // Float32 and the halves: the table's Clip, min(max(x, lo), hi) as below.
+        unary_table(x.data<T>(), y.data<T>(), x.numel(), ctx.threads(), kernels::UnaryF32::Clip, {lo, hi});
+        done = true;
+        return;
+      }
       // min(max(x, lo), hi): with lo > hi every element becomes hi; NaN stays NaN.
       unary_apply(x.data<T>(), y.data<T>(), x.numel(), ctx.threads(), [lo, hi](C c) {
         c = c < lo ? lo : c;

@@ -1,5 +1,6 @@
 // BatchNormalization, InstanceNormalization, LayerNormalization and LRN.
 #include "kernels/parallel.h"
+#include "kernels/simd_f32.h"
 #include "ops/nn/nn_util.h"
 
 #include <cmath>
@@ -44,11 +45,19 @@ template <class T>
 void bn_apply(const T* x, T* y, int64_t n, int64_t c, int64_t s, bool per_channel, const std::vector<double>& a,
               const std::vector<double>& b, int threads) {
   using C = compute_t<T>;
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(s, 1));
   kernels::parallel_for(n * c, threads, [&](int64_t lo, int64_t hi) {
     for (int64_t pl = lo; pl < hi; ++pl) {
       const int64_t ch = pl % c;
       const T* xp = x + pl * s;
       T* yp = y + pl * s;
+      if constexpr (std::is_same_v<T, float>) {
+        if (per_channel) {  // x·a + b over the plane, vectorized
+          const kernels::UnaryArgs ab{static_cast<float>(a[ch]), static_cast<float>(b[ch])};
+          kernels::simd_f32().unary(kernels::UnaryF32::Affine, ab, xp, yp, s);
+          continue;
+        }
+      }
       if (per_channel) {
         const C av = static_cast<C>(a[ch]), bv = static_cast<C>(b[ch]);
         for (int64_t i = 0; i < s; ++i) yp[i] = static_cast<T>(static_cast<C>(xp[i]) * av + bv);
@@ -57,7 +66,14 @@ void bn_apply(const T* x, T* y, int64_t n, int64_t c, int64_t s, bool per_channe
           yp[i] = static_cast<T>(static_cast<C>(xp[i]) * static_cast<C>(a[ch * s + i]) + static_cast<C>(b[ch * s + i]));
       }
     }
-  });
+  }, grain);
+}
+
+// Output 0 with X's shape, left unfilled when inference knows that shape (every element is written).
+Tensor& output_like_x(KernelContext& ctx, const Tensor& x) {
+  const TypeInfo& t = ctx.inferred(0);
+  if (t.fully_known() && t.dtype == x.dtype() && t.concrete() == x.shape()) return ctx.output_for_overwrite(0);
+  return ctx.output(0, x.dtype(), x.shape());
 }
 
 Status run_batch_norm(KernelContext& ctx) {
@@ -106,7 +122,7 @@ Status run_batch_norm(KernelContext& ctx) {
     a[k] = scale[k] / std::sqrt(use_var[k] + eps);
     b[k] = bias[k] - use_mean[k] * a[k];
   }
-  Tensor& y = ctx.output(0, x.dtype(), x.shape());
+  Tensor& y = output_like_x(ctx, x);
   visit_dtype(x.dtype(), [&]<class T>() {
     if constexpr (std::is_floating_point_v<compute_t<T>>)
       bn_apply<T>(x.data<T>(), y.data<T>(), n, c, s, per_channel, a, b, ctx.threads());
@@ -171,7 +187,7 @@ Status run_instance_norm(KernelContext& ctx) {
     return ctx.fail("scale and B must have {} values, got {} and {}", c, ctx.in(1).numel(), ctx.in(2).numel());
   const std::vector<double> scale = ctx.in(1).to_double(), bias = ctx.in(2).to_double();
   const double eps = ctx.node().attr_float("epsilon", 1e-5f);
-  Tensor& y = ctx.output(0, x.dtype(), x.shape());
+  Tensor& y = output_like_x(ctx, x);
   visit_dtype(x.dtype(), [&]<class T>() {
     if constexpr (std::is_floating_point_v<compute_t<T>>) {
       const T* xp = x.data<T>();
@@ -241,6 +257,47 @@ Result<std::vector<int64_t>> param_offsets(const KernelContext& ctx, const Tenso
   return offs;
 }
 
+// A parameter as len floats, one per normalized element (itself when it already is that).
+const float* param_f32(const Tensor& t, const std::vector<int64_t>& offs, std::vector<float>& storage) {
+  const float* p = t.data<float>();
+  bool identity = t.numel() == static_cast<int64_t>(offs.size());
+  for (size_t i = 0; i < offs.size() && identity; ++i) identity = offs[i] == static_cast<int64_t>(i);
+  if (identity) return p;
+  storage.resize(offs.size());
+  for (size_t i = 0; i < offs.size(); ++i) storage[i] = p[offs[i]];
+  return storage.data();
+}
+
+// Float32 X, Scale and B with float statistics (stash_type 1): rows through the SIMD table.
+Status layer_norm_f32(KernelContext& ctx, int64_t axis, float eps, const std::vector<int64_t>& soff,
+                      const std::vector<int64_t>& boff) {
+  const Tensor& x = ctx.in(0);
+  const Tensor* bias_t = ctx.input(2);
+  const int64_t rows = prod(x.shape(), 0, axis), len = static_cast<int64_t>(soff.size());
+  std::vector<float> scale_store, bias_store;
+  const float* scale = param_f32(ctx.in(1), soff, scale_store);
+  const float* bias = bias_t ? param_f32(*bias_t, boff, bias_store) : nullptr;
+  Tensor& y = ctx.output_for_overwrite(0);
+  Shape stat_shape(x.shape().begin(), x.shape().begin() + axis);
+  stat_shape.resize(x.rank(), 1);
+  float* mean = nullptr;
+  float* inv = nullptr;
+  if (ctx.output_wanted(1)) mean = ctx.output(1, DType::Float, stat_shape).data<float>();
+  if (ctx.output_wanted(2)) inv = ctx.output(2, DType::Float, stat_shape).data<float>();
+  if (rows == 0 || len == 0) return {};
+  const kernels::SimdF32Kernels& k = kernels::simd_f32();
+  const float* xp = x.data<float>();
+  float* yp = y.data<float>();
+  kernels::parallel_for(
+      rows, ctx.threads(),
+      [&](int64_t lo, int64_t hi) {
+        k.layer_norm_rows(xp + lo * len, yp + lo * len, hi - lo, len, scale, bias, eps, mean ? mean + lo : nullptr,
+                          inv ? inv + lo : nullptr);
+      },
+      std::max<int64_t>(1, 8192 / len));
+  return {};
+}
+
 Status run_layer_norm(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (!dtype_is_float(x.dtype())) return ctx.fail("unsupported element type {}", dtype_name(x.dtype()));
@@ -256,9 +313,12 @@ Status run_layer_norm(KernelContext& ctx) {
   if (bias_t) {
     SZ0_ASSIGN(boff, param_offsets(ctx, *bias_t, norm));
   }
+  if (x.dtype() == DType::Float && stash == DType::Float && scale_t.dtype() == DType::Float &&
+      (!bias_t || bias_t->dtype() == DType::Float))
+    return layer_norm_f32(ctx, axis, static_cast<float>(eps), soff, boff);
   const std::vector<double> scale = scale_t.to_double();
   const std::vector<double> bias = bias_t ? bias_t->to_double() : std::vector<double>{};
-  Tensor& y = ctx.output(0, x.dtype(), x.shape());
+  Tensor& y = output_like_x(ctx, x);
   Shape stat_shape(x.shape().begin(), x.shape().begin() + axis);
   stat_shape.resize(x.rank(), 1);
   Tensor mean_t(DType::Double, stat_shape), inv_t(DType::Double, stat_shape);
@@ -314,7 +374,7 @@ Status run_lrn(KernelContext& ctx) {
   const int64_t n = x.dim(0), c = x.dim(1);
   const int64_t s = n * c == 0 ? 0 : x.numel() / (n * c);
   const int64_t lo_half = (size - 1) / 2, hi_half = size - 1 - lo_half;
-  Tensor& y = ctx.output(0, x.dtype(), x.shape());
+  Tensor& y = output_like_x(ctx, x);
   visit_dtype(x.dtype(), [&]<class T>() {
     if constexpr (std::is_floating_point_v<compute_t<T>>) {
       const T* xp = x.data<T>();

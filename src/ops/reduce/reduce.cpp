@@ -1,5 +1,6 @@
 // The Reduce* operators: one engine over [outer, reduced, inner] blocks, one policy per op.
 #include "kernels/parallel.h"
+#include "kernels/simd_f32.h"
 #include "ops/op.h"
 #include "ops/reduce/convert.h"
 #include "ops/shape_util.h"
@@ -280,6 +281,58 @@ struct LseAcc {
   double shift, sum;
 };
 
+// The SIMD table's reduction behind a float32 Kind, if it has one: the op's accumulation is that
+// reduction, and Policy::finish turns its (double) total into the result.
+constexpr bool simd_reduction(Kind k, kernels::ReduceF32& op) {
+  switch (k) {
+    case Kind::Sum: case Kind::Mean: case Kind::LogSum: op = kernels::ReduceF32::Sum; return true;
+    case Kind::SumSquare: case Kind::L2: op = kernels::ReduceF32::SumSquare; return true;
+    case Kind::L1: op = kernels::ReduceF32::SumAbs; return true;
+    case Kind::Max: op = kernels::ReduceF32::Max; return true;
+    case Kind::Min: op = kernels::ReduceF32::Min; return true;
+    default: return false;
+  }
+}
+
+// Float32 reductions whose reduced dims form one group: contiguous rows (nothing kept after the
+// group) or [reduced, inner] blocks. Returns false for other layouts.
+template <Kind K>
+bool reduce_f32(const float* x, const Plan& p, float* y, int threads) {
+  using P = Policy<float, K>;
+  kernels::ReduceF32 op{};
+  if (!simd_reduction(K, op) || p.red_sizes.size() != 1) return false;
+  const kernels::SimdF32Kernels& k = kernels::simd_f32();
+  const int64_t n = p.n_red;
+  if (p.inner == 1) {
+    if (p.red_strides[0] != 1) return false;
+    kernels::parallel_for(p.n_outer, threads, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) y[o] = P::finish(k.reduce_row(op, x + outer_offset(p, o), n), n);
+    }, std::max<int64_t>(1, (int64_t{1} << 15) / n));
+    return true;
+  }
+  if (p.red_strides[0] != p.inner) return false;
+  const bool is_sum = op != kernels::ReduceF32::Max && op != kernels::ReduceF32::Min;
+  const int64_t chunk = std::min<int64_t>(p.inner, 1024);
+  const int64_t n_chunks = (p.inner + chunk - 1) / chunk;
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / (n * chunk));
+  kernels::parallel_for(p.n_outer * n_chunks, threads, [&](int64_t b, int64_t e) {
+    std::vector<double> acc(static_cast<size_t>(chunk));
+    for (int64_t u = b; u < e; ++u) {
+      const int64_t o = u / n_chunks, i0 = (u % n_chunks) * chunk;
+      const int64_t len = std::min(chunk, p.inner - i0);
+      const float* src = x + outer_offset(p, o) + i0;
+      float* dst = y + o * p.inner + i0;
+      // Sums start from 0; Max and Min from the first row.
+      if (is_sum) std::fill(acc.begin(), acc.begin() + len, 0.0);
+      else std::copy(src, src + len, acc.begin());
+      const int64_t first = is_sum ? 0 : 1;
+      k.reduce_cols(op, src + first * p.inner, n - first, p.inner, len, acc.data());
+      for (int64_t i = 0; i < len; ++i) dst[i] = P::finish(acc[static_cast<size_t>(i)], n);
+    }
+  }, grain);
+  return true;
+}
+
 template <class T, Kind K>
 void reduce_typed(const Tensor& xt, const std::vector<bool>& red, Tensor& yt, int threads) {
   using P = Policy<T, K>;
@@ -297,6 +350,9 @@ void reduce_typed(const Tensor& xt, const std::vector<bool>& red, Tensor& yt, in
     else v = P::finish(P::init(), n);
     for (int64_t i = 0; i < yt.numel(); ++i) y[i] = v;
     return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (reduce_f32<K>(x, p, y, threads)) return;
   }
   const int64_t chunk = std::min<int64_t>(p.inner, 1024);
   const int64_t n_chunks = (p.inner + chunk - 1) / chunk;

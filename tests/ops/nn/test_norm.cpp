@@ -1,4 +1,5 @@
 #include "nn_ref.h"
+#include "ops/math/simd_test_levels.h"
 
 using namespace sz0;
 using namespace sz0::test;
@@ -215,4 +216,45 @@ TEST(BatchNormalization, PerActivationOpset7) {
   }
   EXPECT_TENSOR_NEAR((*r)[0], ref.cast(DType::Float));
   EXPECT_FALSE(run_node({.op_type = "BatchNormalization", .inputs = {x, s, b, m, v}, .opset = 9}).ok());
+}
+
+// LayerNormalization's float32 fast path under every kernel table this CPU has: row lengths
+// around the vector widths, broadcast and full parameters, no bias, large means.
+TEST(LayerNormalization, SimdFastPathEveryLevel) {
+  sz0::test::for_each_simd_level([] {
+    uint32_t seed = 70;
+    for (int64_t len : {1, 3, 7, 17, 33, 256, 1000})
+      for (int variant = 0; variant < 3; ++variant) {
+        const Shape xs = {2, 3, len};
+        const double offset = variant == 2 ? 500.0 : 0.0;
+        Tensor x = random_tensor(DType::Float, xs, seed++, offset - 3, offset + 3);
+        // variant 0: full scale and bias; 1: scale broadcast from [1], no bias; 2: full, large mean.
+        Tensor s = variant == 1 ? random_tensor(DType::Float, {1}, seed++) : random_tensor(DType::Float, {len}, seed++);
+        Tensor b = random_tensor(DType::Float, {len}, seed++);
+        std::vector<Tensor> inputs = {x, s};
+        if (variant != 1) inputs.push_back(b);
+        for (int threads : {1, 3}) {
+          auto r = run_node({.op_type = "LayerNormalization", .inputs = inputs, .num_outputs = 3}, threads);
+          ASSERT_TRUE(r.ok()) << r.status().message();
+          const auto xv = x.to_double(), sv = s.to_double(), bv = b.to_double();
+          Tensor ref(DType::Double, xs), rm(DType::Double, {2, 3, 1}), ri(DType::Double, {2, 3, 1});
+          for (int64_t row = 0; row < 6; ++row) {
+            double mean = 0, var = 0;
+            for (int64_t i = 0; i < len; ++i) mean += xv[row * len + i] / len;
+            for (int64_t i = 0; i < len; ++i) var += (xv[row * len + i] - mean) * (xv[row * len + i] - mean) / len;
+            const double inv = 1 / std::sqrt(var + 1e-5f);
+            for (int64_t i = 0; i < len; ++i)
+              ref.data<double>()[row * len + i] =
+                  (xv[row * len + i] - mean) * inv * sv[variant == 1 ? 0 : i] + (variant == 1 ? 0.0 : bv[i]);
+            rm.data<double>()[row] = mean;
+            ri.data<double>()[row] = inv;
+          }
+          // A float mean of values near 500 carries their rounding (3e-5): the tolerance follows.
+          const double tol = variant == 2 ? 2e-4 : 1e-5;
+          EXPECT_TENSOR_NEAR((*r)[0], ref.cast(DType::Float), tol, tol) << "len " << len << " variant " << variant;
+          EXPECT_TENSOR_NEAR((*r)[1], rm.cast(DType::Float), 1e-6, 1e-6);
+          EXPECT_TENSOR_NEAR((*r)[2], ri.cast(DType::Float), 1e-5, 1e-5);
+        }
+      }
+  });
 }

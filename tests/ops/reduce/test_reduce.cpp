@@ -1,5 +1,6 @@
 // Reduce* against a naive reference: every input element is sent to its output slot, then each
 // slot's list of values is reduced in double.
+#include "ops/math/simd_test_levels.h"
 #include "ops/op.h"
 #include "util/op_test.h"
 
@@ -381,4 +382,42 @@ TEST(Reduce, InferenceWithUnknownAxes) {
   ASSERT_TRUE(ops::infer_node(ctx).ok());
   ASSERT_EQ(ctx.outputs[0].rank(), 2);
   EXPECT_EQ((*ctx.outputs[0].shape)[0].symbol, "batch");
+}
+
+// The float32 fast paths (contiguous trailing axes, [reduced, inner] blocks) under every kernel
+// table this CPU has, over sizes around the vector widths.
+TEST(Reduce, SimdFastPathsEveryLevel) {
+  const std::vector<Shape> shapes = {{1, 1}, {3, 7}, {5, 17}, {2, 33}, {4, 1000}, {3, 17, 5}, {2, 7, 33}, {2, 300, 3}, {1, 128, 256}};
+  const std::vector<std::string> ops = {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
+                                        "ReduceSumSquare", "ReduceLogSum"};
+  sz0::test::for_each_simd_level([&] {
+    uint32_t seed = 500;
+    for (const std::string& op : ops)
+      for (const Shape& shape : shapes) {
+        const int rank = static_cast<int>(shape.size());
+        Tensor x = random_tensor(DType::Float, shape, seed++, op == "ReduceLogSum" ? 0.1 : -2.0, 2.0);
+        // Trailing axes (rows), one middle axis (columns), and the leading axis.
+        std::vector<std::vector<int64_t>> axes_sets = {{rank - 1}, {0}};
+        if (rank == 3) axes_sets.push_back({1, 2}), axes_sets.push_back({1});
+        for (const auto& axes : axes_sets)
+          for (int threads : {1, 3}) {
+            auto r = run_reduce(op, x, axes, true, true, threads);
+            ASSERT_TRUE(r.ok()) << op << ": " << r.status().message();
+            EXPECT_TENSOR_NEAR((*r)[0], reference(op, x, axes, true), 1e-6, 2e-6)
+                << op << " shape " << shape_str(shape) << " axes " << axes.size() << " first " << axes[0];
+          }
+      }
+    // NaN wins Max and Min on both paths.
+    Tensor x = random_tensor(DType::Float, {3, 40}, 9);
+    x.data<float>()[45] = std::nanf("");
+    for (const char* op : {"ReduceMax", "ReduceMin"}) {
+      auto rows = run_reduce(op, x, {1}, false, true);
+      auto cols = run_reduce(op, x, {0}, false, true);
+      ASSERT_TRUE(rows.ok() && cols.ok());
+      EXPECT_TRUE(std::isnan((*rows)[0].data<float>()[1]));
+      EXPECT_FALSE(std::isnan((*rows)[0].data<float>()[0]));
+      EXPECT_TRUE(std::isnan((*cols)[0].data<float>()[5]));
+      EXPECT_FALSE(std::isnan((*cols)[0].data<float>()[4]));
+    }
+  });
 }
