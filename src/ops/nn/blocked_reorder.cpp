@@ -5,6 +5,7 @@
 #include "ops/internal.h"
 #include "ops/shape_util.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sz0::ops::nn {
@@ -58,8 +59,13 @@ Status run_to_blocked(KernelContext& ctx) {
       const float* src = xp + (in * c + blk * B) * sp;
       float* dst = yp + nb * sp * B;
       if (lanes < B) std::memset(dst, 0, static_cast<size_t>(sp * B) * sizeof(float));
-      for (int64_t s = 0; s < sp; ++s)
-        for (int64_t l = 0; l < lanes; ++l) dst[s * B + l] = src[l * sp + s];
+      // Tiles of 8 positions: the tile's 8 x 8 source floats are 8 short contiguous runs and
+      // its destination is one contiguous 256-byte run.
+      for (int64_t s0 = 0; s0 < sp; s0 += B) {
+        const int64_t s1 = std::min(sp, s0 + B);
+        for (int64_t l = 0; l < lanes; ++l)
+          for (int64_t s = s0; s < s1; ++s) dst[s * B + l] = src[l * sp + s];
+      }
     }
   });
   return {};
@@ -78,8 +84,11 @@ Status run_to_plain(KernelContext& ctx) {
       const int64_t lanes = std::min(B, c - blk * B);
       const float* src = xp + nb * sp * B;
       float* dst = yp + (in * c + blk * B) * sp;
-      for (int64_t l = 0; l < lanes; ++l)
-        for (int64_t s = 0; s < sp; ++s) dst[l * sp + s] = src[s * B + l];
+      for (int64_t s0 = 0; s0 < sp; s0 += B) {
+        const int64_t s1 = std::min(sp, s0 + B);
+        for (int64_t l = 0; l < lanes; ++l)
+          for (int64_t s = s0; s < s1; ++s) dst[l * sp + s] = src[s * B + l];
+      }
     }
   });
   return {};
