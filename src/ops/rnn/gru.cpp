@@ -91,6 +91,12 @@ Status infer_gru(InferContext& ctx) { return infer_recurrent(ctx, Cell::Gru); }
 Result<std::unique_ptr<Kernel>> make_gru(const KernelInit& init) { return make_recurrent_kernel(init, Cell::Gru); }
 
 SZ0_REGISTER_OP(.op_type = "GRU", .since = 1, .infer = infer_gru, .factory = make_gru);
+// Fused kernels for the common case; the reference above takes the rest.
+SZ0_REGISTER_OP(.op_type = "GRU", .since = 1, .factory = make_fused_for<Cell::Gru, FusedIsa::Avx2>,
+                .accepts = accepts_fused_for<Cell::Gru, FusedIsa::Avx2>, .priority = 2, .kernel_name = "fused_avx2");
+SZ0_REGISTER_OP(.op_type = "GRU", .since = 1, .factory = make_fused_for<Cell::Gru, FusedIsa::Portable>,
+                .accepts = accepts_fused_for<Cell::Gru, FusedIsa::Portable>, .priority = 1,
+                .kernel_name = "fused_scalar");
 
 }  // namespace
 }  // namespace sz0::ops::rnn

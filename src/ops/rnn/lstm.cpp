@@ -74,6 +74,12 @@ Status infer_lstm(InferContext& ctx) { return infer_recurrent(ctx, Cell::Lstm); 
 Result<std::unique_ptr<Kernel>> make_lstm(const KernelInit& init) { return make_recurrent_kernel(init, Cell::Lstm); }
 
 SZ0_REGISTER_OP(.op_type = "LSTM", .since = 1, .infer = infer_lstm, .factory = make_lstm);
+// Fused kernels for the common case; the reference above takes the rest.
+SZ0_REGISTER_OP(.op_type = "LSTM", .since = 1, .factory = make_fused_for<Cell::Lstm, FusedIsa::Avx2>,
+                .accepts = accepts_fused_for<Cell::Lstm, FusedIsa::Avx2>, .priority = 2, .kernel_name = "fused_avx2");
+SZ0_REGISTER_OP(.op_type = "LSTM", .since = 1, .factory = make_fused_for<Cell::Lstm, FusedIsa::Portable>,
+                .accepts = accepts_fused_for<Cell::Lstm, FusedIsa::Portable>, .priority = 1,
+                .kernel_name = "fused_scalar");
 
 }  // namespace
 }  // namespace sz0::ops::rnn

@@ -47,8 +47,25 @@ Result<RecurrentAttrs> parse_attrs(const Node& node, int64_t opset, Cell cell);
 // Shape and type inference shared by the three ops.
 Status infer_recurrent(InferContext& ctx, Cell cell);
 
-// Kernel factory shared by the three ops.
+// Reference kernel factory shared by the three ops: every dtype, activation and attribute.
 Result<std::unique_ptr<Kernel>> make_recurrent_kernel(const KernelInit& init, Cell cell);
+
+// The fused kernel (recurrent_fused.cpp): float, default activations, no clip, no input_forget,
+// constant weights. Avx2 accepts only where the CPU runs it (and SZ0_RNN_ISA does not say
+// scalar); Portable takes every CPU.
+enum class FusedIsa { Portable, Avx2 };
+bool accepts_fused(const KernelInit& init, Cell cell, FusedIsa isa);
+Result<std::unique_ptr<Kernel>> make_fused_kernel(const KernelInit& init, Cell cell, FusedIsa isa);
+
+// The same as registry entries, one instance per op and instruction set.
+template <Cell C, FusedIsa I>
+bool accepts_fused_for(const KernelInit& init) {
+  return accepts_fused(init, C, I);
+}
+template <Cell C, FusedIsa I>
+Result<std::unique_ptr<Kernel>> make_fused_for(const KernelInit& init) {
+  return make_fused_kernel(init, C, I);
+}
 
 // Weights laid out for the kernels, in the compute type A (float for float/float16, double for
 // double). G = gates, D = directions, GH = G * H.

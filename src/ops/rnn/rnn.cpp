@@ -35,6 +35,12 @@ Status infer_rnn(InferContext& ctx) { return infer_recurrent(ctx, Cell::Rnn); }
 Result<std::unique_ptr<Kernel>> make_rnn(const KernelInit& init) { return make_recurrent_kernel(init, Cell::Rnn); }
 
 SZ0_REGISTER_OP(.op_type = "RNN", .since = 1, .infer = infer_rnn, .factory = make_rnn);
+// Fused kernels for the common case; the reference above takes the rest.
+SZ0_REGISTER_OP(.op_type = "RNN", .since = 1, .factory = make_fused_for<Cell::Rnn, FusedIsa::Avx2>,
+                .accepts = accepts_fused_for<Cell::Rnn, FusedIsa::Avx2>, .priority = 2, .kernel_name = "fused_avx2");
+SZ0_REGISTER_OP(.op_type = "RNN", .since = 1, .factory = make_fused_for<Cell::Rnn, FusedIsa::Portable>,
+                .accepts = accepts_fused_for<Cell::Rnn, FusedIsa::Portable>, .priority = 1,
+                .kernel_name = "fused_scalar");
 
 }  // namespace
 }  // namespace sz0::ops::rnn

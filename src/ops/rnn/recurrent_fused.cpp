@@ -1,0 +1,219 @@
+// The fused recurrent kernel: float RNN, GRU and LSTM with the default activations, no clip, no
+// input_forget and constant weights (what exported models use). X·Wᵀ for every step and
+// direction is one GEMM onto rows preloaded with the biases; each step is then one
+// kernels::rnn_step, which at small batch fuses the recurrent matrix-vector product with the
+// gate math. Every other node runs on the reference kernel (recurrent.cpp).
+#include "kernels/gemm.h"
+#include "kernels/rnn_cell.h"
+#include "ops/rnn/recurrent.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sz0::ops::rnn {
+
+namespace {
+
+using kernels::RnnCellKind;
+
+bool default_activations(const RecurrentAttrs& at) {
+  for (int64_t d = 0; d < at.num_directions; ++d)
+    for (int64_t k = 0; k < num_activations(at.cell); ++k) {
+      const ActKind want = at.cell != Cell::Rnn && k == 0 ? ActKind::Sigmoid : ActKind::Tanh;
+      if (at.act(d, k).kind != want) return false;
+    }
+  return true;
+}
+
+const Tensor* constant(const KernelInit& init, size_t i) {
+  return i < init.constants.size() ? init.constants[i] : nullptr;
+}
+
+bool float_of_shape(const Tensor* t, const Shape& want) { return t && t->dtype() == DType::Float && t->shape() == want; }
+
+RnnCellKind kind_of(Cell c) {
+  return c == Cell::Rnn ? RnnCellKind::Rnn : c == Cell::Gru ? RnnCellKind::Gru : RnnCellKind::Lstm;
+}
+
+const kernels::RnnCellKernels* kernels_for(FusedIsa isa) {
+  return isa == FusedIsa::Avx2 ? kernels::rnn_cell_kernels_avx2() : &kernels::rnn_cell_kernels_scalar();
+}
+
+class FusedKernel final : public Kernel {
+ public:
+  FusedKernel(RecurrentAttrs at, const kernels::RnnCellKernels& isa) : at_(std::move(at)), isa_(isa) {}
+
+  // Weights as accepts_fused checked them: float constants of the right shapes.
+  void pack(const KernelInit& init) {
+    const Tensor &W = *constant(init, 1), &R = *constant(init, 2);
+    const Tensor* B = init.node.has_input(3) ? constant(init, 3) : nullptr;
+    const Tensor* P = at_.cell == Cell::Lstm && init.node.has_input(7) ? constant(init, 7) : nullptr;
+    D_ = at_.num_directions;
+    G_ = num_gates(at_.cell);
+    H_ = R.dim(2);
+    Hp_ = kernels::rnn_padded(H_);
+    I_ = W.dim(2);
+    const int64_t GH = G_ * H_, ld = D_ * G_ * Hp_;
+    const bool lbr = at_.cell == Cell::Gru && at_.linear_before_reset;
+    wt_.assign(static_cast<size_t>(I_ * ld), 0.0f);
+    bias_.assign(static_cast<size_t>(ld), 0.0f);
+    for (int64_t d = 0; d < D_; ++d) {
+      const float* w = W.data<float>() + d * GH * I_;
+      for (int64_t g = 0; g < G_; ++g)
+        for (int64_t j = 0; j < H_; ++j)
+          for (int64_t i = 0; i < I_; ++i) wt_[i * ld + (d * G_ + g) * Hp_ + j] = w[(g * H_ + j) * I_ + i];
+      const float* rbh = nullptr;
+      if (B) {
+        const float* wb = B->data<float>() + d * 2 * GH;
+        const float* rb = wb + GH;
+        // Rbh sits behind the reset gate with linear_before_reset: the cell adds it.
+        if (lbr) rbh = rb + 2 * H_;
+        for (int64_t g = 0; g < G_; ++g)
+          for (int64_t j = 0; j < H_; ++j)
+            bias_[(d * G_ + g) * Hp_ + j] = wb[g * H_ + j] + (lbr && g == 2 ? 0.0f : rb[g * H_ + j]);
+      }
+      cells_.push_back(kernels::rnn_pack_cell(kind_of(at_.cell), lbr, H_, R.data<float>() + d * GH * H_, rbh,
+                                              P ? P->data<float>() + d * 3 * H_ : nullptr));
+    }
+  }
+
+  Status run(KernelContext& ctx) override;
+
+ private:
+  RecurrentAttrs at_;
+  const kernels::RnnCellKernels& isa_;
+  int64_t D_ = 0, G_ = 0, H_ = 0, Hp_ = 0, I_ = 0;
+  std::vector<float> wt_;    // [I][D * G * Hp]: Wᵀ, gate g of direction d in columns (d * G + g) * Hp
+  std::vector<float> bias_;  // [D * G * Hp]: the biases X·Wᵀ starts from
+  std::vector<kernels::RnnCellWeights> cells_;  // per direction
+  // Workspace, grown on demand and kept between runs.
+  std::vector<float> xw_, state_, work_;
+  std::vector<char> active_;
+  std::vector<int64_t> lens_;
+};
+
+constexpr const char* kStateNames[] = {"initial_h", "initial_c"};
+
+Status FusedKernel::run(KernelContext& ctx) {
+  if (ctx.num_inputs() < 3 || !ctx.has_input(0)) return ctx.fail("inputs X, W and R are required");
+  const Tensor& X = ctx.in(0);
+  if (X.dtype() != DType::Float) return ctx.fail("X has type {}, W has float", dtype_name(X.dtype()));
+  if (X.rank() != 3) return ctx.fail("X must have rank 3, got {}", X.rank());
+  if (X.dim(2) != I_) return ctx.fail("X has input size {}, W expects {}", X.dim(2), I_);
+  const int layout = at_.layout;
+  const int64_t S = X.dim(layout == 0 ? 0 : 1), N = X.dim(layout == 0 ? 1 : 0), H = H_, Hp = Hp_;
+  auto present = [&](size_t i) { return i < ctx.num_inputs() ? ctx.input(i) : nullptr; };
+
+  const Tensor* L = present(4);
+  lens_.assign(static_cast<size_t>(N), S);
+  if (L) {
+    if (!dtype_is_int(L->dtype())) return ctx.fail("sequence_lens must be int32, got {}", dtype_name(L->dtype()));
+    if (L->rank() != 1 || L->dim(0) != N)
+      return ctx.fail("sequence_lens has shape {}, expected {}", shape_str(L->shape()), N);
+    for (int64_t b = 0; b < N; ++b) {
+      lens_[b] = L->get_int64(b);
+      if (lens_[b] < 0 || lens_[b] > S) return ctx.fail("sequence_lens[{}] = {} is outside [0, {}]", b, lens_[b], S);
+    }
+  }
+  const Shape state_shape = layout == 0 ? Shape{D_, N, H} : Shape{N, D_, H};
+  const Tensor* init[2] = {present(5), at_.cell == Cell::Lstm ? present(6) : nullptr};
+  for (int i = 0; i < 2; ++i) {
+    if (!init[i]) continue;
+    if (init[i]->dtype() != DType::Float)
+      return ctx.fail("{} has type {}, X has float", kStateNames[i], dtype_name(init[i]->dtype()));
+    if (init[i]->shape() != state_shape)
+      return ctx.fail("{} has shape {}, expected {}", kStateNames[i], shape_str(init[i]->shape()), shape_str(state_shape));
+  }
+
+  // X·Wᵀ + biases for all steps and directions: row (t, b) in X's own order.
+  const int64_t ldx = D_ * G_ * Hp, rows = S * N;
+  if (xw_.size() < static_cast<size_t>(rows * ldx)) xw_.resize(static_cast<size_t>(rows * ldx));
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(xw_.data() + r * ldx, bias_.data(), sizeof(float) * ldx);
+  kernels::gemm_f32(false, false, rows, ldx, I_, 1.0f, X.data<float>(), I_, wt_.data(), ldx, 1.0f, xw_.data(), ldx);
+  const int64_t row_t = layout == 0 ? N : 1;  // rows between steps
+  const int64_t row_b = layout == 0 ? 1 : S;  // rows between batch entries
+
+  float* y = ctx.output_wanted(0) ? ctx.output(0).data<float>() : nullptr;
+  float* yh = ctx.num_outputs() > 1 && ctx.output_wanted(1) ? ctx.output(1).data<float>() : nullptr;
+  float* yc = at_.cell == Cell::Lstm && ctx.num_outputs() > 2 && ctx.output_wanted(2) ? ctx.output(2).data<float>() : nullptr;
+  auto state_at = [&](int64_t d, int64_t b) { return layout == 0 ? (d * N + b) * H : (b * D_ + d) * H; };
+
+  state_.assign(static_cast<size_t>(3 * N * Hp), 0.0f);  // h, the next h, c
+  active_.resize(static_cast<size_t>(N));
+  if (N > 0) {
+    const size_t work = static_cast<size_t>(kernels::rnn_step_work_floats(cells_[0], N));
+    if (work_.size() < work) work_.resize(work);
+  }
+  for (int64_t d = 0; d < D_; ++d) {
+    const bool reverse = at_.reverse || d == 1;
+    float* h = state_.data();
+    float* h_next = h + N * Hp;
+    float* c = h_next + N * Hp;
+    std::fill(state_.begin(), state_.end(), 0.0f);
+    for (int64_t b = 0; b < N; ++b) {
+      if (init[0]) std::memcpy(h + b * Hp, init[0]->data<float>() + state_at(d, b), sizeof(float) * H);
+      if (init[1]) std::memcpy(c + b * Hp, init[1]->data<float>() + state_at(d, b), sizeof(float) * H);
+    }
+    kernels::RnnStepArgs step;
+    step.w = &cells_[d];
+    step.batch = N;
+    step.ldx = row_b * ldx;
+    step.c = c;
+    step.active = L ? active_.data() : nullptr;
+    step.work = work_.data();
+    step.threads = ctx.threads();
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t t = reverse ? S - 1 - s : s;
+      bool any = !L;
+      if (L)
+        for (int64_t b = 0; b < N; ++b) any |= (active_[b] = t < lens_[b]) != 0;
+      if (!any) continue;
+      step.x = xw_.data() + t * row_t * ldx + d * G_ * Hp;
+      step.h_prev = h;
+      step.h_next = h_next;
+      kernels::rnn_step(isa_, step);
+      std::swap(h, h_next);
+      if (!y) continue;
+      for (int64_t b = 0; b < N; ++b) {
+        if (L && !active_[b]) continue;  // Y stays zero past a sequence's end
+        float* dst = y + (layout == 0 ? ((t * D_ + d) * N + b) * H : ((b * S + t) * D_ + d) * H);
+        std::memcpy(dst, h + b * Hp, sizeof(float) * H);
+      }
+    }
+    for (int64_t b = 0; b < N; ++b) {
+      if (yh) std::memcpy(yh + state_at(d, b), h + b * Hp, sizeof(float) * H);
+      if (yc) std::memcpy(yc + state_at(d, b), c + b * Hp, sizeof(float) * H);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool accepts_fused(const KernelInit& init, Cell cell, FusedIsa isa) {
+  if (isa == FusedIsa::Avx2 && &kernels::rnn_cell_kernels() != kernels::rnn_cell_kernels_avx2()) return false;
+  auto at = parse_attrs(init.node, init.opset, cell);
+  if (!at.ok() || at->clip > 0 || at->input_forget || !default_activations(*at)) return false;
+  if (!init.inputs.empty() && init.inputs[0].dtype != DType::Undefined && init.inputs[0].dtype != DType::Float)
+    return false;
+  const Tensor *W = constant(init, 1), *R = constant(init, 2);
+  if (!W || !R || W->rank() != 3 || R->rank() != 3) return false;
+  const int64_t D = at->num_directions, G = num_gates(cell), H = at->hidden_size >= 0 ? at->hidden_size : R->dim(2);
+  if (!float_of_shape(W, {D, G * H, W->dim(2)}) || !float_of_shape(R, {D, G * H, H})) return false;
+  if (init.node.has_input(3) && !float_of_shape(constant(init, 3), {D, 2 * G * H})) return false;
+  if (cell == Cell::Lstm && init.node.has_input(7) && !float_of_shape(constant(init, 7), {D, 3 * H})) return false;
+  return true;
+}
+
+Result<std::unique_ptr<Kernel>> make_fused_kernel(const KernelInit& init, Cell cell, FusedIsa isa) {
+  const kernels::RnnCellKernels* k = kernels_for(isa);
+  if (!k) return error("{}: the CPU lacks the instructions of this kernel", init.node.label());
+  if (!accepts_fused(init, cell, FusedIsa::Portable))
+    return error("{}: the fused kernel takes only float constant weights and default activations", init.node.label());
+  SZ0_ASSIGN(RecurrentAttrs at, parse_attrs(init.node, init.opset, cell));
+  auto kernel = std::make_unique<FusedKernel>(std::move(at), *k);
+  kernel->pack(init);
+  return std::unique_ptr<Kernel>(std::move(kernel));
+}
+
+}  // namespace sz0::ops::rnn
