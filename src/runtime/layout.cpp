@@ -4,6 +4,7 @@
 #include "runtime/layout.h"
 
 #include "ops/internal.h"
+#include "passes/pass.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,43 +22,17 @@ using ops::kInternalDomain;
 const std::set<std::string> kUnary = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Neg", "Abs", "Elu"};
 const std::set<std::string> kFusable = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh"};
 
-void collect_captures(const Graph& g, std::set<std::string>& reads) {
-  for (const Node& n : g.nodes) {
-    for (const std::string& in : n.inputs)
-      if (!in.empty()) reads.insert(in);
-    for (const Attribute& a : n.attributes) {
-      if (a.g) collect_captures(*a.g, reads);
-      for (auto& sg : a.graphs) collect_captures(*sg, reads);
-    }
-  }
-  for (const ValueInfo& v : g.outputs) reads.insert(v.name);
-}
-
+// Names a node reads: its inputs and what its subgraphs capture.
 std::set<std::string> node_reads(const Node& n) {
   std::set<std::string> r;
   for (const std::string& in : n.inputs)
     if (!in.empty()) r.insert(in);
-  for (const Attribute& a : n.attributes) {
-    if (a.g) collect_captures(*a.g, r);
-    for (auto& sg : a.graphs) collect_captures(*sg, r);
-  }
+  passes::collect_subgraph_reads(n, r);
   return r;
 }
 
-Attribute attr_int(std::string name, int64_t v) {
-  Attribute a;
-  a.name = std::move(name);
-  a.kind = Attribute::Kind::Int;
-  a.i = v;
-  return a;
-}
-Attribute attr_ints(std::string name, std::vector<int64_t> v) {
-  Attribute a;
-  a.name = std::move(name);
-  a.kind = Attribute::Kind::Ints;
-  a.ints = std::move(v);
-  return a;
-}
+using passes::make_attr_int;
+using passes::make_attr_ints;
 
 class Rewriter {
  public:
@@ -224,7 +199,7 @@ class Rewriter {
     r.name = name + "/to_plain";
     r.inputs = {blocked_.at(name)};
     r.outputs = {name};
-    r.attributes.push_back(attr_int("channels", channels(name)));
+    r.attributes.push_back(make_attr_int("channels", channels(name)));
     g_.nodes.push_back(std::move(r));
   }
 
@@ -280,8 +255,8 @@ class Rewriter {
       materialize(conv.inputs[0]);
       in = conv.inputs[0];
     }
-    b.attributes.push_back(attr_int("in_blocked", in != conv.inputs[0] ? 1 : 0));
-    b.attributes.push_back(attr_int("channels", c));
+    b.attributes.push_back(make_attr_int("in_blocked", in != conv.inputs[0] ? 1 : 0));
+    b.attributes.push_back(make_attr_int("channels", c));
     b.inputs = {in, conv.inputs[1]};
     b.inputs.push_back(conv.has_input(2) ? conv.inputs[2] : "");
     if (!residual.empty()) b.inputs.push_back(blocked_.at(residual));
@@ -348,9 +323,9 @@ class Rewriter {
         g_.initializers[axes] = two_d ? Tensor::from_vector<int64_t>({2, 3}) : Tensor::from_vector<int64_t>({2});
         r.inputs.push_back(axes);
       } else {
-        r.attributes.push_back(attr_ints("axes", two_d ? std::vector<int64_t>{2, 3} : std::vector<int64_t>{2}));
+        r.attributes.push_back(make_attr_ints("axes", two_d ? std::vector<int64_t>{2, 3} : std::vector<int64_t>{2}));
       }
-      r.attributes.push_back(attr_int("keepdims", 1));
+      r.attributes.push_back(make_attr_int("keepdims", 1));
       g_.nodes.push_back(std::move(r));
       Node s;
       s.op_type = "Reshape";
@@ -376,7 +351,7 @@ class Rewriter {
       mode.kind = Attribute::Kind::String;
       mode.s = op == "MaxPool" ? "max" : "average";
       p.attributes.push_back(mode);
-      p.attributes.push_back(attr_int("channels", channels(x)));
+      p.attributes.push_back(make_attr_int("channels", channels(x)));
       p.inputs = {blocked_[x]};
       p.outputs = {produce_blocked(n.outputs[0])};
       g_.nodes.push_back(std::move(p));
@@ -396,7 +371,7 @@ class Rewriter {
       if (!any_blocked) return false;
       for (const std::string& in : n.inputs) ins.push_back(blocked(in));
       n.inputs = ins;
-      n.set_attr(attr_int("axis", 1));
+      n.set_attr(make_attr_int("axis", 1));
       n.outputs[0] = produce_blocked(n.outputs[0]);
       g_.nodes.push_back(std::move(n));
       return true;
