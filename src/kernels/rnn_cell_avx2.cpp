@@ -2,8 +2,9 @@
 // and has internal linkage, so no inline function the rest of the program shares is built with
 // instructions an older CPU lacks; rnn_cell_kernels_avx2() checks the CPU before handing them out.
 //
-// The matrix-vector kernel streams each block of packed weights once per step into 8 to 15
-// accumulators, then runs the gate math on them before they leave the registers. The gate math
+// The matrix-vector kernel streams each block of packed weights once per step into up to 15
+// accumulators (several rows share each weight load), then runs the gate math on them before
+// they leave the registers. The gate math
 // is a chain of dependent operations (exp, divide, the next gate), so it handles all the blocks
 // of a tile in lock step: every operation is issued for each block before the next one, which
 // gives the core as many independent chains as there are blocks.
@@ -66,13 +67,7 @@ inline void sigmoid_n(__m256 (&x)[M]) {
   const __m256 one = _mm256_set1_ps(1.0f);
   SZ0_EACH(m, M) x[m] = _mm256_sub_ps(_mm256_setzero_ps(), x[m]);
   exp_n(x);
-  #ifdef FAKEDIV
-  SZ0_EACH(m, M) x[m] = _mm256_mul_ps(one, _mm256_add_ps(one, x[m]));
-#elif defined(RCP)
-  SZ0_EACH(m, M) { const __m256 d = _mm256_add_ps(one, x[m]); const __m256 r = _mm256_rcp_ps(d); x[m] = _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f))); }
-#else
   SZ0_EACH(m, M) x[m] = _mm256_div_ps(one, _mm256_add_ps(one, x[m]));
-#endif
 }
 
 // tanh in place: tanh|x| = (1 - e) / (1 + e) with e = e^(-2|x|) <= 1, so nothing overflows;
@@ -85,13 +80,7 @@ inline void tanh_n(__m256 (&x)[M]) {
   SZ0_EACH(m, M) ax[m] = _mm256_andnot_ps(sign, x[m]);
   SZ0_EACH(m, M) e[m] = _mm256_mul_ps(ax[m], _mm256_set1_ps(-2.0f));
   exp_n(e);
-  #ifdef FAKEDIV
-  SZ0_EACH(m, M) e[m] = _mm256_mul_ps(_mm256_sub_ps(one, e[m]), _mm256_add_ps(one, e[m]));
-#elif defined(RCP)
-  SZ0_EACH(m, M) { const __m256 d = _mm256_add_ps(one, e[m]); const __m256 r = _mm256_rcp_ps(d); e[m] = _mm256_mul_ps(_mm256_sub_ps(one, e[m]), _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)))); }
-#else
   SZ0_EACH(m, M) e[m] = _mm256_div_ps(_mm256_sub_ps(one, e[m]), _mm256_add_ps(one, e[m]));
-#endif
   SZ0_EACH(m, M) {
     const __m256 x2 = _mm256_mul_ps(ax[m], ax[m]);
     p[m] = _mm256_fmadd_ps(_mm256_set1_ps(62.0f / 2835), x2, _mm256_set1_ps(-17.0f / 315));

@@ -55,13 +55,13 @@ class FusedKernel final : public Kernel {
     I_ = W.dim(2);
     const int64_t GH = G_ * H_, ld = D_ * G_ * Hp_;
     const bool lbr = at_.cell == Cell::Gru && at_.linear_before_reset;
-    wt_.assign(static_cast<size_t>(I_ * ld), 0.0f);
+    w_.assign(static_cast<size_t>(ld * I_), 0.0f);
     bias_.assign(static_cast<size_t>(ld), 0.0f);
     for (int64_t d = 0; d < D_; ++d) {
       const float* w = W.data<float>() + d * GH * I_;
       for (int64_t g = 0; g < G_; ++g)
         for (int64_t j = 0; j < H_; ++j)
-          for (int64_t i = 0; i < I_; ++i) wt_[i * ld + (d * G_ + g) * Hp_ + j] = w[(g * H_ + j) * I_ + i];
+          std::memcpy(w_.data() + ((d * G_ + g) * Hp_ + j) * I_, w + (g * H_ + j) * I_, sizeof(float) * I_);
       const float* rbh = nullptr;
       if (B) {
         const float* wb = B->data<float>() + d * 2 * GH;
@@ -83,7 +83,9 @@ class FusedKernel final : public Kernel {
   RecurrentAttrs at_;
   const kernels::RnnCellKernels& isa_;
   int64_t D_ = 0, G_ = 0, H_ = 0, Hp_ = 0, I_ = 0;
-  std::vector<float> wt_;    // [I][D * G * Hp]: Wᵀ, gate g of direction d in columns (d * G + g) * Hp
+  // [D * G * Hp][I]: W with every gate padded to Hp rows, so gate g of direction d lands in
+  // columns (d * G + g) * Hp of X·Wᵀ. Kept untransposed: the GEMM runs faster taking it as Wᵀ.
+  std::vector<float> w_;
   std::vector<float> bias_;  // [D * G * Hp]: the biases X·Wᵀ starts from
   std::vector<kernels::RnnCellWeights> cells_;  // per direction
   // Workspace, grown on demand and kept between runs.
@@ -122,20 +124,22 @@ Status FusedKernel::run(KernelContext& ctx) {
     if (init[i]->dtype() != DType::Float)
       return ctx.fail("{} has type {}, X has float", kStateNames[i], dtype_name(init[i]->dtype()));
     if (init[i]->shape() != state_shape)
-      return ctx.fail("{} has shape {}, expected {}", kStateNames[i], shape_str(init[i]->shape()), shape_str(state_shape));
+      return ctx.fail("{} has shape {}, expected {}", kStateNames[i], shape_str(init[i]->shape()),
+                      shape_str(state_shape));
   }
 
   // X·Wᵀ + biases for all steps and directions: row (t, b) in X's own order.
   const int64_t ldx = D_ * G_ * Hp, rows = S * N;
   if (xw_.size() < static_cast<size_t>(rows * ldx)) xw_.resize(static_cast<size_t>(rows * ldx));
   for (int64_t r = 0; r < rows; ++r) std::memcpy(xw_.data() + r * ldx, bias_.data(), sizeof(float) * ldx);
-  kernels::gemm_f32(false, false, rows, ldx, I_, 1.0f, X.data<float>(), I_, wt_.data(), ldx, 1.0f, xw_.data(), ldx);
+  kernels::gemm_f32(false, true, rows, ldx, I_, 1.0f, X.data<float>(), I_, w_.data(), I_, 1.0f, xw_.data(), ldx);
   const int64_t row_t = layout == 0 ? N : 1;  // rows between steps
   const int64_t row_b = layout == 0 ? 1 : S;  // rows between batch entries
 
   float* y = ctx.output_wanted(0) ? ctx.output(0).data<float>() : nullptr;
   float* yh = ctx.num_outputs() > 1 && ctx.output_wanted(1) ? ctx.output(1).data<float>() : nullptr;
-  float* yc = at_.cell == Cell::Lstm && ctx.num_outputs() > 2 && ctx.output_wanted(2) ? ctx.output(2).data<float>() : nullptr;
+  const bool want_c = at_.cell == Cell::Lstm && ctx.num_outputs() > 2 && ctx.output_wanted(2);
+  float* yc = want_c ? ctx.output(2).data<float>() : nullptr;
   auto state_at = [&](int64_t d, int64_t b) { return layout == 0 ? (d * N + b) * H : (b * D_ + d) * H; };
 
   state_.assign(static_cast<size_t>(3 * N * Hp), 0.0f);  // h, the next h, c

@@ -68,7 +68,8 @@ Built build(const Config& c) {
     b.inputs.push_back(c.peep ? random_tensor(DType::Float, {D, 3 * H}, s++, -0.5, 0.5) : Tensor());
   }
   while (!b.inputs.back().defined()) b.inputs.pop_back();
-  for (size_t i = 0; i < b.inputs.size(); ++i) b.node.inputs.push_back(b.inputs[i].defined() ? "in" + std::to_string(i) : "");
+  for (size_t i = 0; i < b.inputs.size(); ++i)
+    b.node.inputs.push_back(b.inputs[i].defined() ? "in" + std::to_string(i) : "");
   const int outs = c.cell == Cell::Lstm ? 3 : 2;
   for (int i = 0; i < outs; ++i) b.node.outputs.push_back(i == 0 && !c.want_y ? "" : "out" + std::to_string(i));
 
@@ -243,7 +244,8 @@ std::string chosen_kernel(const Config& c, const std::vector<Attribute>& extra, 
 }
 
 TEST(RecurrentFused, RegistryChoice) {
-  const std::string fused = &kernels::rnn_cell_kernels() == kernels::rnn_cell_kernels_avx2() ? "fused_avx2" : "fused_scalar";
+  const bool avx2 = &kernels::rnn_cell_kernels() == kernels::rnn_cell_kernels_avx2();
+  const std::string fused = avx2 ? "fused_avx2" : "fused_scalar";
   for (Cell cell : kCells) {
     Config c;
     c.cell = cell;
