@@ -2,6 +2,7 @@
 #include <sz0/session.h>
 
 #include "ops/op.h"
+#include "passes/fold.h"
 
 #include <set>
 
@@ -17,23 +18,6 @@ bool foldable(const Node& n) {
 }
 
 constexpr int64_t kMaxFoldElements = 1 << 16;
-
-// Runs the reference kernel of `node` on constant inputs.
-Result<std::vector<Tensor>> fold(const Node& node, int64_t opset, const ops::InferContext& ictx) {
-  ops::KernelInit init{node, opset, ictx.inputs, ictx.values, ictx.outputs, 1};
-  const ops::OpSchema* s = ops::find_kernel(init, node.domain);
-  if (!s) return error("{}: no kernel", node.label());
-  SZ0_ASSIGN(auto kernel, ops::make_kernel(*s, init));
-  ops::KernelContext ctx(node, opset);
-  ctx.inputs_ = ictx.values;
-  ctx.inferred_ = ictx.outputs;
-  ctx.outputs_.resize(node.outputs.size());
-  ctx.subgraph_ = [](const Graph&, std::vector<Tensor>) -> Result<std::vector<Tensor>> {
-    return error("subgraphs are not folded");
-  };
-  SZ0_TRY(kernel->run(ctx));
-  return std::move(ctx.outputs_);
-}
 
 }  // namespace
 
@@ -71,7 +55,7 @@ Result<GraphTypes> infer_graph(const Graph& graph, const Model& model, const std
     for (size_t i = 0; i < node.outputs.size(); ++i)
       if (!node.outputs[i].empty()) gt.types[node.outputs[i]] = ctx.outputs[i];
     if (all_const && foldable(node) && const_elems <= kMaxFoldElements && ops::is_supported(node.domain, node.op_type, opset)) {
-      auto outs = fold(node, opset, ctx);
+      auto outs = passes::evaluate_node(node, opset, ctx);
       if (!outs.ok()) continue;  // inference already succeeded; the value stays unknown
       for (size_t i = 0; i < node.outputs.size() && i < outs->size(); ++i)
         if (!node.outputs[i].empty() && (*outs)[i].defined()) {
