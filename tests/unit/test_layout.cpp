@@ -174,6 +174,8 @@ TEST(BlockedLayout, ConvolutionSweepOverOddShapes) {
       {3, 8, 1, 1, 1, 1, 1, 1, 0},     {8, 8, 5, 3, 3, 1, 1, 1, 1},   {8, 16, 17, 9, 5, 2, 1, 1, 2},
       {16, 16, 13, 7, 3, 2, 1, 16, 1}, {24, 24, 6, 11, 5, 1, 2, 24, 4}, {16, 32, 9, 9, 7, 3, 1, 1, 0},
       {32, 64, 4, 4, 3, 1, 1, 4, 1},   {5, 8, 31, 2, 3, 1, 1, 1, 1},  {8, 8, 3, 3, 3, 1, 1, 1, 0},
+      // padding beyond what oneDNN's blocked kernels take: the padded-copy path
+      {8, 16, 9, 9, 3, 1, 3, 1, 6},    {8, 8, 7, 5, 3, 1, 1, 1, 4},   {16, 8, 10, 10, 3, 2, 2, 1, 5},
   };
   for (const Case& t : cases) {
     SCOPED_TRACE(::testing::Message() << "C" << t.c << " M" << t.m << " " << t.h << "x" << t.w << " k" << t.k << " s"
@@ -192,6 +194,25 @@ TEST(BlockedLayout, ConvolutionSweepOverOddShapes) {
       EXPECT_EQ(ops["BlockedConv"], 2);
     }
   }
+}
+
+// SZ0_CONV_STAGED=1 forces the path taken when oneDNN has only its reference blocked kernel:
+// reorders to plain, convolution, reorder back (with the residual staged too).
+TEST(BlockedLayout, StagedThroughPlainLayout) {
+  ::setenv("SZ0_CONV_STAGED", "1", 1);
+  ModelBuilder b("staged", {.seed = 12, .batch = 2});
+  Var x = b.input("events", DType::Float, {5, 37});
+  Var y = b.relu(b.conv1d(x, 16, 3, {.dilation = 2, .causal = true}));
+  Var z = b.relu(b.add(b.conv1d(y, 16, 3, {.dilation = 4, .causal = true}), y));
+  Var w = b.hard_swish(b.conv2d(b.reshape(z, {0, 16, 37, 1}), 16, 1));
+  b.output(w, "y");
+  auto model = b.build();
+  ::unsetenv("SZ0_CONV_STAGED");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  ::setenv("SZ0_CONV_STAGED", "1", 1);
+  auto ops = check_same(*model, "events", {2, 5, 37});
+  ::unsetenv("SZ0_CONV_STAGED");
+  EXPECT_EQ(ops["BlockedConv"], 3);
 }
 
 TEST(BlockedLayout, HardSigmoidTimesInputFusesAsHardSwish) {
