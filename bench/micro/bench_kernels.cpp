@@ -6,6 +6,7 @@
 #include <sz0/session.h>
 
 #include "kernels/gemm.h"
+#include "kernels/sgemm.h"
 
 #include <benchmark/benchmark.h>
 
@@ -83,7 +84,24 @@ void BM_GemmF32(benchmark::State& state) {
   }
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_GemmF32)->ArgNames({"M", "N", "K"})->Args({1, 384, 128})->Args({128, 512, 128})->Args({256, 256, 256});
+BENCHMARK(BM_GemmF32)->ArgNames({"M", "N", "K"})->Args({1, 384, 128})->Args({128, 512, 128})->Args({256, 256, 256})
+    ->Args({128, 256, 256})->Args({128, 1024, 256})->Args({128, 256, 1024})->Args({128, 128, 64})->Args({128, 64, 128});
+
+// The packed-B GEMM of MatMul/Gemm with a weight operand (B packed once, outside the loop).
+void BM_SgemmPacked(benchmark::State& state) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  std::vector<float> a(static_cast<size_t>(m * k), 0.5f), b(static_cast<size_t>(k * n), 0.25f), c(static_cast<size_t>(m * n));
+  kernels::PackedB pb;
+  kernels::pack_b(false, k, n, b.data(), n, pb);
+  for (auto _ : state) {
+    kernels::sgemm_packed(m, a.data(), k, pb, c.data(), n, {}, 1);
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_SgemmPacked)->ArgNames({"M", "N", "K"})->Args({128, 512, 128})->Args({256, 256, 256})
+    ->Args({128, 256, 256})->Args({128, 1024, 256})->Args({128, 256, 1024})->Args({128, 128, 64})->Args({128, 64, 128})
+    ->Args({7, 100, 33});
 
 void BM_Recurrent(benchmark::State& state) {
   const bool lstm = state.range(0) != 0;

@@ -4,6 +4,7 @@
 #include "runtime/layout.h"
 
 #include "ops/internal.h"
+#include "runtime/fusion_util.h"
 #include "passes/pass.h"
 
 #include <algorithm>
@@ -20,7 +21,6 @@ using ops::kChannelBlock;
 using ops::kInternalDomain;
 
 const std::set<std::string> kUnary = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Neg", "Abs", "Elu"};
-const std::set<std::string> kFusable = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh"};
 
 // Names a node reads: its inputs and what its subgraphs capture.
 std::set<std::string> node_reads(const Node& n) {
@@ -65,10 +65,10 @@ class Rewriter {
         std::string act_type, final_out = out;
         std::vector<float> act_params;
         const int act_index = sole_reader(old, i, out);
-        if (act_index >= 0 && old[act_index].domain.empty() && kFusable.count(old[act_index].op_type) &&
-            activation_params(old[act_index])) {
+        if (act_index >= 0 && old[act_index].domain.empty() && is_fusable_activation(old[act_index].op_type) &&
+            act_params_of(old[act_index])) {
           act_type = old[act_index].op_type;
-          act_params = *activation_params(old[act_index]);
+          act_params = *act_params_of(old[act_index]);
           final_out = old[act_index].outputs[0];
           absorbed.insert(static_cast<size_t>(act_index));
         } else if (auto hs = hard_swish_pair(old, i, out)) {
@@ -145,22 +145,8 @@ class Rewriter {
   }
 
   // Epilogue parameters of an activation node; nullopt if its parameters are not constants.
-  std::optional<std::vector<float>> activation_params(const Node& a) const {
-    if (a.op_type == "LeakyRelu") return std::vector<float>{a.attr_float("alpha", 0.01f)};
-    if (a.op_type == "HardSigmoid") return std::vector<float>{a.attr_float("alpha", 0.2f), a.attr_float("beta", 0.5f)};
-    if (a.op_type == "Clip") {
-      const int64_t opset = model_.opset("");
-      if (opset < 11) return std::vector<float>{a.attr_float("min", -3.4028235e38f), a.attr_float("max", 3.4028235e38f)};
-      std::vector<float> p = {-3.4028235e38f, 3.4028235e38f};
-      for (size_t k = 1; k <= 2; ++k) {
-        if (!a.has_input(k)) continue;
-        const Tensor* t = constant(a.inputs[k]);
-        if (!t || t->numel() != 1 || t->dtype() != DType::Float) return std::nullopt;
-        p[k - 1] = t->data<float>()[0];
-      }
-      return p;
-    }
-    return std::vector<float>{};
+  std::optional<std::vector<float>> act_params_of(const Node& a) const {
+    return activation_params(a, model_.opset(""), [this](const std::string& n) { return constant(n); });
   }
 
   std::string fresh(const std::string& base) {
@@ -260,18 +246,7 @@ class Rewriter {
     b.inputs = {in, conv.inputs[1]};
     b.inputs.push_back(conv.has_input(2) ? conv.inputs[2] : "");
     if (!residual.empty()) b.inputs.push_back(blocked_.at(residual));
-    if (!act_type.empty()) {
-      Attribute a;
-      a.name = "activation";
-      a.kind = Attribute::Kind::String;
-      a.s = act_type;
-      b.attributes.push_back(a);
-      Attribute p;
-      p.name = "activation_params";
-      p.kind = Attribute::Kind::Floats;
-      p.floats = act_params;
-      b.attributes.push_back(p);
-    }
+    set_activation(b, act_type, act_params);
     b.outputs = {produce_blocked(out)};
     g_.nodes.push_back(std::move(b));
   }

@@ -5,6 +5,7 @@
 #include "ops/op.h"
 #include "passes/pass.h"
 #include "runtime/buffer_pool.h"
+#include "runtime/fuse_matmul.h"
 #include "runtime/layout.h"
 
 #include <omp.h>
@@ -349,6 +350,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
     oo.level = OptLevel::All;
     oo.fixed_shapes = options.input_shapes;
     if (optimize_model(optimized, oo).ok()) im.model = std::move(optimized);
+    fuse_matmul_epilogues(im.model);
   }
   // Kernels built now (oneDNN primitives) size their work split by the thread count in force.
   omp_set_num_threads(im.threads);

@@ -1,0 +1,46 @@
+#include "runtime/fusion_util.h"
+
+#include <set>
+#include <string>
+
+namespace sz0 {
+
+bool is_fusable_activation(const std::string& op_type) {
+  static const std::set<std::string> kFusable = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh"};
+  return kFusable.count(op_type) > 0;
+}
+
+std::optional<std::vector<float>> activation_params(const Node& a, int64_t opset,
+                                                    const std::function<const Tensor*(const std::string&)>& constant) {
+  if (a.op_type == "LeakyRelu") return std::vector<float>{a.attr_float("alpha", 0.01f)};
+  if (a.op_type == "HardSigmoid") return std::vector<float>{a.attr_float("alpha", 0.2f), a.attr_float("beta", 0.5f)};
+  if (a.op_type == "Clip") {
+    if (opset < 11) return std::vector<float>{a.attr_float("min", -3.4028235e38f), a.attr_float("max", 3.4028235e38f)};
+    std::vector<float> p = {-3.4028235e38f, 3.4028235e38f};
+    for (size_t k = 1; k <= 2; ++k) {
+      if (!a.has_input(k)) continue;
+      const Tensor* t = constant(a.inputs[k]);
+      if (!t || t->numel() != 1 || t->dtype() != DType::Float) return std::nullopt;
+      p[k - 1] = t->data<float>()[0];
+    }
+    return p;
+  }
+  return std::vector<float>{};
+}
+
+void set_activation(Node& n, const std::string& act, const std::vector<float>& params) {
+  if (act.empty()) return;
+  Attribute a;
+  a.name = "activation";
+  a.kind = Attribute::Kind::String;
+  a.s = act;
+  n.attributes.push_back(a);
+  if (params.empty()) return;
+  Attribute p;
+  p.name = "activation_params";
+  p.kind = Attribute::Kind::Floats;
+  p.floats = params;
+  n.attributes.push_back(p);
+}
+
+}  // namespace sz0

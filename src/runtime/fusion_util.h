@@ -1,0 +1,24 @@
+// Helpers shared by the session's runtime-only fusions (runtime/layout.cpp, fuse_matmul.cpp).
+#pragma once
+
+#include <sz0/graph.h>
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace sz0 {
+
+// Activations a fused epilogue runs (the ONNX op names; attributes as activation_params).
+bool is_fusable_activation(const std::string& op_type);
+
+// The activation_params attribute of a fused node for activation node `a`: LeakyRelu alpha;
+// HardSigmoid alpha, beta; Clip min, max (from attributes before opset 11, from constant inputs
+// after). nullopt when a Clip bound is not a constant. `constant` looks a value up.
+std::optional<std::vector<float>> activation_params(const Node& a, int64_t opset,
+                                                    const std::function<const Tensor*(const std::string&)>& constant);
+
+// Sets the activation and activation_params attributes of fused node `n`.
+void set_activation(Node& n, const std::string& act, const std::vector<float>& params);
+
+}  // namespace sz0
