@@ -229,4 +229,20 @@ Attribute make_attr_ints(std::string name, std::vector<int64_t> v) {
   return a;
 }
 
+Attribute make_attr_floats(std::string name, std::vector<float> v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Attribute::Kind::Floats;
+  a.floats = std::move(v);
+  return a;
+}
+
+Attribute make_attr_string(std::string name, std::string v) {
+  Attribute a;
+  a.name = std::move(name);
+  a.kind = Attribute::Kind::String;
+  a.s = std::move(v);
+  return a;
+}
+
 }  // namespace sz0::passes

@@ -166,6 +166,8 @@ Node make_node(std::string op, std::vector<std::string> inputs, std::vector<std:
 Attribute make_attr_int(std::string name, int64_t v);
 Attribute make_attr_float(std::string name, float v);
 Attribute make_attr_ints(std::string name, std::vector<int64_t> v);
+Attribute make_attr_floats(std::string name, std::vector<float> v);
+Attribute make_attr_string(std::string name, std::string v);
 
 // --- passes ---
 

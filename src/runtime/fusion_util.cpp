@@ -1,5 +1,7 @@
 #include "runtime/fusion_util.h"
 
+#include "passes/pass.h"
+
 #include <set>
 #include <string>
 
@@ -30,17 +32,8 @@ std::optional<std::vector<float>> activation_params(const Node& a, int64_t opset
 
 void set_activation(Node& n, const std::string& act, const std::vector<float>& params) {
   if (act.empty()) return;
-  Attribute a;
-  a.name = "activation";
-  a.kind = Attribute::Kind::String;
-  a.s = act;
-  n.attributes.push_back(a);
-  if (params.empty()) return;
-  Attribute p;
-  p.name = "activation_params";
-  p.kind = Attribute::Kind::Floats;
-  p.floats = params;
-  n.attributes.push_back(p);
+  n.attributes.push_back(passes::make_attr_string("activation", act));
+  if (!params.empty()) n.attributes.push_back(passes::make_attr_floats("activation_params", params));
 }
 
 }  // namespace sz0

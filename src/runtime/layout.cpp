@@ -77,7 +77,27 @@ class Rewriter {
           absorbed.insert(hs->first);
           absorbed.insert(hs->second);
         }
+        // Then scalar Mul / Add / Sub (a learnable affine block after the activation): one
+        // a·y + b post-op.
+        float scale = 1.0f, shift = 0.0f;
+        bool affine = false;
+        for (int r = sole_reader(old, i, final_out); r >= 0; r = sole_reader(old, i, final_out)) {
+          const Node& e = old[static_cast<size_t>(r)];
+          if (!e.domain.empty() || e.inputs.size() != 2 || e.outputs.size() != 1) break;
+          const bool first = e.inputs[0] == final_out;
+          const Tensor* c = constant(first ? e.inputs[1] : e.inputs[0]);
+          if (!c || c->dtype() != DType::Float || c->numel() != 1 || c->rank() > rank(final_out)) break;
+          const float v = c->data<float>()[0];
+          if (e.op_type == "Mul") scale *= v, shift *= v;
+          else if (e.op_type == "Add") shift += v;
+          else if (e.op_type == "Sub" && first) shift -= v;
+          else break;
+          affine = true;
+          absorbed.insert(static_cast<size_t>(r));
+          final_out = e.outputs[0];
+        }
         emit_conv(n, residual, act_type, act_params, final_out);
+        if (affine) g_.nodes.back().attributes.push_back(passes::make_attr_floats("affine", {scale, shift}));
         ++converted_;
         continue;
       }
@@ -127,6 +147,15 @@ class Rewriter {
   const Tensor* constant(const std::string& name) const {
     auto it = g_.initializers.find(name);
     return it == g_.initializers.end() ? nullptr : &it->second;
+  }
+
+  // A float value of one element whose rank does not exceed `max_rank`.
+  bool is_single_value(const std::string& name, int max_rank) const {
+    const TypeInfo* t = type(name);
+    if (!t || t->dtype != DType::Float || !t->has_rank() || t->rank() > max_rank) return false;
+    for (const Dim& d : *t->shape)
+      if (!d.known() || d.value != 1) return false;
+    return true;
   }
 
   bool conv_fits(const Node& n) const {
@@ -270,6 +299,20 @@ class Rewriter {
       const std::string& y = n.inputs[1];
       const bool y_blocked = blocked_.count(y) > 0;
       if (!x_blocked && !y_blocked) return false;
+      // A blocked operand and a single value (the scale and shift of a learnable affine block):
+      // the op is the same on every lane.
+      for (int side = 0; side < 2; ++side) {
+        const std::string& b = side == 0 ? x : y;
+        const std::string& s = side == 0 ? y : x;
+        if (!blocked_.count(b) || blocked_.count(s) || !is_single_value(s, rank(b))) continue;
+        // (all of its dims are 1 and it has no more than b's: the output has b's shape)
+        if (channels(b) % kChannelBlock != 0) continue;
+        materialize(s);
+        n.inputs[static_cast<size_t>(side)] = blocked_[b];
+        n.outputs[0] = produce_blocked(n.outputs[0]);
+        g_.nodes.push_back(std::move(n));
+        return true;
+      }
       // Both rank 4 with one channel count (a multiple of the block): broadcasting over N, H, W
       // carries over to the blocked form unchanged.
       const int64_t cx = channels(x), cy = channels(y), co = channels(n.outputs[0]);
@@ -321,11 +364,7 @@ class Rewriter {
       p.domain = kInternalDomain;
       p.name = n.name;
       p.attributes = n.attributes;
-      Attribute mode;
-      mode.name = "mode";
-      mode.kind = Attribute::Kind::String;
-      mode.s = op == "MaxPool" ? "max" : "average";
-      p.attributes.push_back(mode);
+      p.attributes.push_back(passes::make_attr_string("mode", op == "MaxPool" ? "max" : "average"));
       p.attributes.push_back(make_attr_int("channels", channels(x)));
       p.inputs = {blocked_[x]};
       p.outputs = {produce_blocked(n.outputs[0])};

@@ -215,6 +215,25 @@ TEST(BlockedLayout, StagedThroughPlainLayout) {
   EXPECT_EQ(ops["BlockedConv"], 3);
 }
 
+// A scalar scale and shift after the activation (a learnable affine block) become the
+// convolution's last post-op; a scalar op on a value read twice runs on the blocked tensor.
+TEST(BlockedLayout, ScalarAffineFusesAndScalarOpsStayBlocked) {
+  ModelBuilder b("lab", {.seed = 13, .batch = 2});
+  Var x = b.input("x", DType::Float, {8, 11, 13});
+  Var y = b.hard_swish(b.conv2d(x, 16, 3));
+  Var z = b.add(b.mul(b.parameter("lab.scale", {1}, 1.0f), y), b.parameter("lab.shift", {1}, 1.0f));
+  Var v = b.conv2d(z, 16, 1);
+  Var w = b.add(b.mul(v, b.parameter("lab.scale2", {1, 1, 1, 1}, 1.0f)), v);  // v read twice
+  b.output(b.conv2d(w, 8, 1), "y");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ops = check_same(*model, "x", {2, 8, 11, 13});
+  EXPECT_EQ(ops["BlockedConv"], 3);
+  EXPECT_EQ(ops["Mul"], 1);
+  EXPECT_EQ(ops["Add"], 1);
+  EXPECT_EQ(ops["ReorderToPlain"], 1);  // the graph output only
+}
+
 TEST(BlockedLayout, HardSigmoidTimesInputFusesAsHardSwish) {
   ModelBuilder b("hs", {.seed = 11, .batch = 1});
   Var x = b.input("x", DType::Float, {8, 9, 9});

@@ -10,6 +10,7 @@
 //   shape added to the convolution before the activation (a residual connection)
 //   activation (string) "", Relu, LeakyRelu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh
 //   activation_params (floats) LeakyRelu: alpha; Clip: min, max; HardSigmoid: alpha, beta
+//   affine (floats)     [a, b]: y = a·y + b after the activation
 #include "ops/conv_geometry.h"
 #include "ops/internal.h"
 #include "ops/shape_util.h"
@@ -58,14 +59,13 @@ Status infer_blocked_conv(InferContext& ctx) {
   return {};
 }
 
-Result<dnnl::post_ops> activation_post_ops(const Node& node) {
+// Appends the activation named by the node's attributes (nothing for "").
+Status append_activation(const Node& node, dnnl::post_ops& po) {
   const std::string act = node.attr_string("activation", "");
   const std::vector<float> p = node.attr_floats("activation_params");
   auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
-  dnnl::post_ops po;
-  if (node.has_input(3)) po.append_sum(1.f);
   using alg = dnnl::algorithm;
-  if (act.empty()) return po;
+  if (act.empty()) return {};
   if (act == "Relu") po.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
   else if (act == "LeakyRelu") po.append_eltwise(1.f, alg::eltwise_relu, param(0, 0.01f), 0.f);
   else if (act == "Clip") po.append_eltwise(1.f, alg::eltwise_clip_v2, param(0, -3.4e38f), param(1, 3.4e38f));
@@ -76,6 +76,16 @@ Result<dnnl::post_ops> activation_post_ops(const Node& node) {
   } else if (act == "Sigmoid") po.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f);
   else if (act == "Tanh") po.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f);
   else return error("{}: unknown activation '{}'", node.label(), act);
+  return {};
+}
+
+// The epilogue: residual sum, activation, affine.
+Result<dnnl::post_ops> conv_post_ops(const Node& node) {
+  dnnl::post_ops po;
+  if (node.has_input(3)) po.append_sum(1.f);
+  SZ0_TRY(append_activation(node, po));
+  if (const std::vector<float> af = node.attr_floats("affine"); af.size() == 2)
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, af[0], af[1]);
   return po;
 }
 
@@ -95,7 +105,7 @@ class BlockedConv final : public Kernel {
     channels_ = node_->attr_int("channels", -1);
     if (group_ < 1 || channels_ != w_.dim(1) * group_ || w_.dim(0) % group_ != 0)
       return error("{}: W {} does not fit {} channels in {} groups", node_->label(), shape_str(w_.shape()), channels_, group_);
-    SZ0_ASSIGN(post_ops_, activation_post_ops(*node_));
+    SZ0_ASSIGN(post_ops_, conv_post_ops(*node_));
     // Shapes known now: build the primitive (and reorder weights) at session creation.
     if (!in.inputs.empty() && in.inputs[0].fully_known()) {
       Shape xs = in.inputs[0].concrete();
