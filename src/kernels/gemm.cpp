@@ -10,6 +10,9 @@ namespace sz0::kernels {
 
 namespace {
 
+// Multiply-adds below which a GEMM runs on one thread (about 20 µs of work at one core's rate).
+constexpr int64_t kSmallGemm = int64_t{1} << 19;
+
 // Eight floats, loadable from any float address.
 using v8 = float __attribute__((vector_size(32), aligned(4), may_alias));
 
@@ -72,7 +75,12 @@ void gemm_f32(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, co
     }, 64);
     return;
   }
+  // Small products finish before a second thread would have started: run them on this one.
+  const int max_threads = omp_get_max_threads();
+  const bool small = max_threads > 1 && m * n * k < kSmallGemm;
+  if (small) omp_set_num_threads(1);
   const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (small) omp_set_num_threads(max_threads);
   if (st != dnnl_success) gemm_f32_reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 

@@ -22,6 +22,8 @@ constexpr int64_t kKc = 256;
 constexpr int64_t kMc = 144;       // 24 register tiles of rows (A: 144 KiB of L2 per K block)
 constexpr int64_t kNcPanels = 4;   // 64 columns
 constexpr int64_t P = kSgemmPanel;
+// Multiply-adds below which one thread does it all (about 20 µs of work at one core's rate).
+constexpr int64_t kSmallProduct = int64_t{1} << 19;
 
 using v8 = float __attribute__((vector_size(32), aligned(4), may_alias));
 
@@ -133,6 +135,7 @@ void sgemm_packed(int64_t m, const float* a, int64_t lda, const PackedB& b, floa
   if (k == 0) {
     for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<size_t>(n) * sizeof(float));
   }
+  if (m * n * k < kSmallProduct) threads = 1;
   parallel_for(tiles_m * tiles_n, threads, [&](int64_t t0, int64_t t1) {
     alignas(64) float edge[kSgemmRows * P];
     for (int64_t t = t0; t < t1; ++t) {

@@ -114,6 +114,8 @@ void conv_compute(const ConvPlan& p, const T* x, const T* w, const T* bias, T* y
   const int64_t k = cg * p.kprod;
   const int64_t ow = p.out_sp[nd - 1];
   const int64_t outer = p.out_size / std::max<int64_t>(ow, 1);
+  // A small convolution is over before a second thread would have started.
+  if (p.n * p.m * p.out_size * k < (int64_t{1} << 19)) threads = 1;
   const int64_t rows_per_chunk =
       std::clamp<int64_t>(kColBudget / std::max<int64_t>(k * ow, 1), 1, std::max<int64_t>(outer, 1));
   std::vector<T> col;
