@@ -55,7 +55,7 @@ void micro_portable_t(int64_t kc, const float* a, int64_t lda, const float* b, f
 }
 
 void micro_portable(int64_t mr, int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                    bool accumulate) {
+                    bool accumulate, const float*) {
   switch (mr) {
     case 1: return micro_portable_t<1>(kc, a, lda, b, c, ldc, accumulate);
     case 2: return micro_portable_t<2>(kc, a, lda, b, c, ldc, accumulate);
@@ -147,17 +147,20 @@ void sgemm_packed(int64_t m, const float* a, int64_t lda, const PackedB& b, floa
         for (int64_t j = p0; j < p1; ++j) {
           const float* bp = b.data.data() + (j * k + kb) * P;
           const int64_t cols = std::min(P, n - j * P);
+          // The first row tile pulls the next panel's block in while it computes.
+          const float* next = j + 1 < p1 ? b.data.data() + ((j + 1) * k + kb) * P : nullptr;
           for (int64_t i = i0; i < i1; i += kSgemmRows) {
             const int64_t mr = std::min(kSgemmRows, i1 - i);
             float* ct = c + i * ldc + j * P;
+            const float* pf = i == i0 ? next : nullptr;
             if (cols == P) {
-              micro(mr, kc, a + i * lda + kb, lda, bp, ct, ldc, acc);
+              micro(mr, kc, a + i * lda + kb, lda, bp, ct, ldc, acc, pf);
               continue;
             }
             // A partial last panel: through a full-width scratch tile.
             if (acc)
               for (int64_t r = 0; r < mr; ++r) std::memcpy(edge + r * P, ct + r * ldc, static_cast<size_t>(cols) * sizeof(float));
-            micro(mr, kc, a + i * lda + kb, lda, bp, edge, P, acc);
+            micro(mr, kc, a + i * lda + kb, lda, bp, edge, P, acc, pf);
             for (int64_t r = 0; r < mr; ++r) std::memcpy(ct + r * ldc, edge + r * P, static_cast<size_t>(cols) * sizeof(float));
           }
         }

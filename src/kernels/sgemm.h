@@ -47,9 +47,10 @@ void sgemm_packed(int64_t m, const float* a, int64_t lda, const PackedB& b, floa
                   const SgemmEpilogue& ep, int threads);
 
 // The register-tile kernel: C[mr×16] (+)= A[mr×kc] · Bpanel[kc×16] for mr ≤ 6; accumulates onto C
-// when `accumulate`, else overwrites it.
+// when `accumulate`, else overwrites it. `prefetch` (may be null): kc·16 floats of the next panel,
+// fetched into cache line by line while this tile computes (weights stream from memory once).
 using SgemmMicroKernel = void (*)(int64_t mr, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                                  int64_t ldc, bool accumulate);
+                                  int64_t ldc, bool accumulate, const float* prefetch);
 struct SgemmKernels {
   const char* name;
   SgemmMicroKernel micro;

@@ -22,7 +22,8 @@ namespace sz0::kernels {
 namespace {
 
 template <int MR>
-void micro_t(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate) {
+void micro_t(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate,
+             const float* prefetch) {
   __m256 c0[MR], c1[MR];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) {
@@ -32,8 +33,10 @@ void micro_t(int64_t kc, const float* a, int64_t lda, const float* b, float* c, 
   const float* ar[MR];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) ar[r] = a + r * lda;
+  const float* pf = prefetch ? prefetch : b;  // without a next panel, touch this one (a no-op)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
+    _mm_prefetch(reinterpret_cast<const char*>(pf + p * kSgemmPanel), _MM_HINT_T0);
     const __m256 b0 = _mm256_load_ps(b + p * kSgemmPanel);
     const __m256 b1 = _mm256_load_ps(b + p * kSgemmPanel + 8);
 #pragma GCC unroll 6
@@ -54,8 +57,11 @@ void micro_t(int64_t kc, const float* a, int64_t lda, const float* b, float* c, 
 // only two or four dependent FMA chains, bound by FMA latency. Four partial sums over k give the
 // core enough independent chains; reading B is then the bound.
 template <int MR>
-void micro_few(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate) {
+void micro_few(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate,
+               const float* prefetch) {
   constexpr int S = 4;
+  if (prefetch)
+    for (int64_t p = 0; p < kc; ++p) _mm_prefetch(reinterpret_cast<const char*>(prefetch + p * kSgemmPanel), _MM_HINT_T0);
   __m256 c0[S][MR], c1[S][MR];
   for (int s = 0; s < S; ++s)
     for (int r = 0; r < MR; ++r) c0[s][r] = c1[s][r] = _mm256_setzero_ps();
@@ -93,14 +99,15 @@ void micro_few(int64_t kc, const float* a, int64_t lda, const float* b, float* c
   }
 }
 
-void micro(int64_t mr, int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate) {
+void micro(int64_t mr, int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate,
+           const float* pf) {
   switch (mr) {
-    case 1: return micro_few<1>(kc, a, lda, b, c, ldc, accumulate);
-    case 2: return micro_few<2>(kc, a, lda, b, c, ldc, accumulate);
-    case 3: return micro_t<3>(kc, a, lda, b, c, ldc, accumulate);
-    case 4: return micro_t<4>(kc, a, lda, b, c, ldc, accumulate);
-    case 5: return micro_t<5>(kc, a, lda, b, c, ldc, accumulate);
-    default: return micro_t<6>(kc, a, lda, b, c, ldc, accumulate);
+    case 1: return micro_few<1>(kc, a, lda, b, c, ldc, accumulate, pf);
+    case 2: return micro_few<2>(kc, a, lda, b, c, ldc, accumulate, pf);
+    case 3: return micro_t<3>(kc, a, lda, b, c, ldc, accumulate, pf);
+    case 4: return micro_t<4>(kc, a, lda, b, c, ldc, accumulate, pf);
+    case 5: return micro_t<5>(kc, a, lda, b, c, ldc, accumulate, pf);
+    default: return micro_t<6>(kc, a, lda, b, c, ldc, accumulate, pf);
   }
 }
 

@@ -234,6 +234,28 @@ TEST(BlockedLayout, ScalarAffineFusesAndScalarOpsStayBlocked) {
   EXPECT_EQ(ops["ReorderToPlain"], 1);  // the graph output only
 }
 
+// Deep layers with few output positions take the GEMM path (ops/nn/blocked_conv_gemm.h):
+// padding, stride, dilation, residual, activation and affine steps, batch 1 and 2.
+TEST(BlockedLayout, GemmPathForSmallMaps) {
+  for (int64_t n : {1, 2}) {
+    SCOPED_TRACE(::testing::Message() << "batch " << n);
+    ModelBuilder b("deep", {.seed = 14, .batch = n});
+    Var x = b.input("x", DType::Float, {16, 5, 5});
+    Var y = b.relu(b.conv2d(x, 64, 3, {.padding = 1}));                       // plain input: oneDNN
+    Var z = b.relu(b.add(b.conv2d(y, 64, 3, {.padding = 1}), y));             // GEMM + residual
+    Var s = b.hard_swish(b.conv2d(z, 72, 3, {.stride = 2, .padding = 2, .dilation = 2}));  // 3x3 out
+    Var t = b.add(b.mul(s, b.parameter("deep.scale", {1}, 1.0f)), b.parameter("deep.shift", {1}, 1.0f));
+    b.output(b.conv2d(t, 16, 3, {.padding = 1}), "y");                          // no activation
+    auto model = b.build();
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    auto ops = check_same(*model, "x", {n, 16, 5, 5});
+    EXPECT_EQ(ops["BlockedConv"], 4);
+    ::setenv("SZ0_CONV_GEMM", "0", 1);  // the same through oneDNN
+    check_same(*model, "x", {n, 16, 5, 5});
+    ::unsetenv("SZ0_CONV_GEMM");
+  }
+}
+
 TEST(BlockedLayout, HardSigmoidTimesInputFusesAsHardSwish) {
   ModelBuilder b("hs", {.seed = 11, .batch = 1});
   Var x = b.input("x", DType::Float, {8, 9, 9});

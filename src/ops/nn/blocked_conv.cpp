@@ -12,6 +12,7 @@
 //   activation_params (floats) LeakyRelu: alpha; Clip: min, max; HardSigmoid: alpha, beta
 //   affine (floats)     [a, b]: y = a·y + b after the activation
 #include "ops/conv_geometry.h"
+#include "ops/nn/blocked_conv_gemm.h"
 #include "ops/internal.h"
 #include "ops/shape_util.h"
 
@@ -89,6 +90,8 @@ Result<dnnl::post_ops> conv_post_ops(const Node& node) {
   return po;
 }
 
+bool gemm_path_enabled();
+
 class BlockedConv final : public Kernel {
  public:
   Status init(const KernelInit& in) {
@@ -119,6 +122,12 @@ class BlockedConv final : public Kernel {
     SZ0_ASSIGN(Plan * p, prepare(x.shape()));
     Tensor& y = ctx.output_for_overwrite(0);
     if (y.shape() != p->out_shape) return ctx.fail("output {} differs from the plan's {}", shape_str(y.shape()), shape_str(p->out_shape));
+    if (p->gemm) {
+      const Tensor* r = has_sum_ ? &ctx.in(3) : nullptr;
+      if (r && r->shape() != y.shape()) return ctx.fail("residual {} differs from the output {}", shape_str(r->shape()), shape_str(y.shape()));
+      p->gemm->run(x.data<float>(), r ? r->data<float>() : nullptr, y.data<float>(), ctx.threads());
+      return {};
+    }
     thread_local dnnl::stream stream(cpu_engine());
     p->src.set_data_handle(const_cast<void*>(x.raw()));
     p->dst.set_data_handle(y.raw());
@@ -151,6 +160,7 @@ class BlockedConv final : public Kernel {
     dnnl::convolution_forward::primitive_desc pd;
     dnnl::convolution_forward conv;
     dnnl::memory::desc src_md, dst_md, plain_src_md, plain_dst_md, user_w_md;
+    std::unique_ptr<ConvGemm> gemm;  // set: the GEMM path runs it instead of oneDNN
     dnnl::memory padded_src, padded_interior;  // input with its padding as zeros, and its interior
     dnnl::reorder to_padded;
     dnnl::memory src, dst, weights;
@@ -189,6 +199,24 @@ class BlockedConv final : public Kernel {
       dil.push_back(g.dilations[d] - 1);
       pad_l.push_back(g.pads[d]);
       pad_r.push_back(g.pads[nd + d]);
+    }
+    const Shape out_blocked = [&] {
+      Shape o{n, channel_blocks(m)};
+      o.insert(o.end(), out_sp.begin(), out_sp.end());
+      o.push_back(kChannelBlock);
+      return o;
+    }();
+    if (nd == 2 && group_ == 1 && blocked_in_ && gemm_path_enabled()) {
+      ConvGemmShape cs{n, channels_, in_sp[0], in_sp[1], m, out_sp[0], out_sp[1], w_.dim(2), w_.dim(3),
+                       g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[1]};
+      if (conv_gemm_preferred(cs)) {
+        if (gemm_w_.empty()) pack_conv_gemm_weights(w_.data<float>(), cs, gemm_w_);
+        SZ0_ASSIGN(auto act, activation_step(node));
+        Plan plan;
+        plan.gemm = std::make_unique<ConvGemm>(cs, &gemm_w_, b_.defined() ? b_.data<float>() : nullptr, act, affine_step(node));
+        plan.out_shape = out_blocked;
+        return &plans_.emplace(xs, std::move(plan)).first->second;
+      }
     }
     const tag user_w_tag = nd == 1 ? (group_ == 1 ? tag::oiw : tag::goiw) : (group_ == 1 ? tag::oihw : tag::goihw);
     dnnl::primitive_attr attr;
@@ -272,9 +300,7 @@ class BlockedConv final : public Kernel {
     } catch (const dnnl::error& e) {
       return error("{}: oneDNN cannot build this convolution: {}", node.label(), e.what());
     }
-    plan.out_shape = {n, channel_blocks(m)};
-    plan.out_shape.insert(plan.out_shape.end(), out_sp.begin(), out_sp.end());
-    plan.out_shape.push_back(kChannelBlock);
+    plan.out_shape = out_blocked;
     return &plans_.emplace(xs, std::move(plan)).first->second;
   }
 
@@ -284,9 +310,16 @@ class BlockedConv final : public Kernel {
   bool blocked_in_ = false, has_sum_ = false;
   dnnl::post_ops post_ops_;
   dnnl::memory weights_, bias_;
+  kernels::PackedB gemm_w_;  // the GEMM path's weights, packed on first use
   std::mutex mu_;
   std::map<Shape, Plan> plans_;
 };
+
+// SZ0_CONV_GEMM=0 turns the GEMM path off (for comparisons).
+bool gemm_path_enabled() {
+  const char* e = std::getenv("SZ0_CONV_GEMM");
+  return !(e && *e == '0');
+}
 
 Result<std::unique_ptr<Kernel>> make_blocked_conv(const KernelInit& init) {
   auto k = std::make_unique<BlockedConv>();

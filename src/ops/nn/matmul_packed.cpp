@@ -11,13 +11,12 @@
 // Silu), activation_params (floats: LeakyRelu alpha; Clip min, max; HardSigmoid alpha, beta).
 #include "kernels/sgemm.h"
 #include "ops/internal.h"
+#include "ops/nn/epilogue.h"
 #include "ops/nn/nn_util.h"
 
 namespace sz0::ops::nn {
 namespace {
 
-using kernels::UnaryArgs;
-using kernels::UnaryF32;
 
 const Tensor* constant_at(const KernelInit& init, size_t i) {
   return i < init.constants.size() ? init.constants[i] : nullptr;
@@ -45,23 +44,6 @@ bool accepts_gemm(const KernelInit& init) {
   return c->rank() == 1 || (c->rank() == 2 && c->dim(0) == 1);
 }
 
-Result<UnaryF32> activation_of(const Node& node, UnaryArgs& args) {
-  const std::string act = node.attr_string("activation", "");
-  const std::vector<float> p = node.attr_floats("activation_params");
-  auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
-  if (act == "Relu") return UnaryF32::Relu;
-  if (act == "LeakyRelu") { args.a = param(0, 0.01f); return UnaryF32::LeakyRelu; }
-  if (act == "Clip") { args.a = param(0, -3.4e38f); args.b = param(1, 3.4e38f); return UnaryF32::Clip; }
-  if (act == "HardSwish") return UnaryF32::HardSwish;
-  if (act == "HardSigmoid") { args.a = param(0, 0.2f); args.b = param(1, 0.5f); return UnaryF32::HardSigmoid; }
-  if (act == "Sigmoid") return UnaryF32::Sigmoid;
-  if (act == "Tanh") return UnaryF32::Tanh;
-  if (act == "Gelu") return UnaryF32::Gelu;
-  if (act == "GeluTanh") return UnaryF32::GeluTanh;
-  if (act == "Silu") return UnaryF32::Silu;
-  return error("{}: unknown activation '{}'", node.label(), act);
-}
-
 class PackedMatMul final : public Kernel {
  public:
   // `residual`: input index of R, or -1.
@@ -76,9 +58,11 @@ class PackedMatMul final : public Kernel {
       ep_.bias = bias_.data<float>();
     }
     residual_ = residual;
-    if (in.node.attr_string("activation", "") != "") {
-      SZ0_ASSIGN(ep_.act, activation_of(in.node, ep_.act_args));
+    SZ0_ASSIGN(auto act, activation_step(in.node));
+    if (act) {
       ep_.has_act = true;
+      ep_.act = act->op;
+      ep_.act_args = act->args;
     }
     return {};
   }
