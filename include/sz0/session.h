@@ -20,6 +20,18 @@ struct SessionOptions {
   bool optimize = true;
   // Times every node of every run (adds two clock reads per node).
   bool profile = false;
+  // Activation memory planned into one arena per input signature, elementwise ops in place
+  // (runtime/arena.h). Off: every buffer from the recycling pool.
+  bool plan_memory = true;
+};
+
+// The memory plan of the latest input signature (zeros before the first run, or when the graph
+// is not planned).
+struct MemoryStats {
+  size_t arena_bytes = 0;    // the arena's size
+  size_t planned_bytes = 0;  // the sum of the buffers placed in it
+  int buffers = 0;           // buffers (in-place chains counted once)
+  int in_place = 0;          // buffers written over their input
 };
 
 // Time spent in one node over the runs since the session was created (or the profile reset).
@@ -67,6 +79,7 @@ class Session {
   // Per-node times (SessionOptions::profile), subgraph nodes included, in execution order.
   std::vector<NodeProfile> profile() const;
   void reset_profile();
+  MemoryStats memory_stats() const;
 
  private:
   Session();

@@ -54,6 +54,16 @@ void BufferPool::put(void* p, size_t bytes) {
   free_bytes_ += bytes;
 }
 
+void BufferPool::trim() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [bytes, p] : free_) {
+    std::free(p);
+    allocated_ -= bytes;
+  }
+  free_.clear();
+  free_bytes_ = 0;
+}
+
 size_t BufferPool::allocated_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return allocated_;

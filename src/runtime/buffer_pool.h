@@ -17,6 +17,8 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
   ~BufferPool();
   // A tensor on a recycled (or new) 64-byte aligned buffer; zero-filled when `zero`.
   Tensor tensor(DType dtype, Shape shape, bool zero);
+  // Frees the buffers not in use (after a memory plan took over their role).
+  void trim();
   // Bytes allocated in all (in use and free), for reporting.
   size_t allocated_bytes() const;
 

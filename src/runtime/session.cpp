@@ -5,6 +5,7 @@
 #include "ops/op.h"
 #include "passes/pass.h"
 #include "runtime/buffer_pool.h"
+#include "runtime/arena.h"
 #include "runtime/fuse_matmul.h"
 #include "runtime/layout.h"
 
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -135,6 +137,9 @@ struct Session::Impl {
   bool profile = false;
   std::mutex run_mutex;  // one run at a time: kernels and caches keep per-session state
   std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>();
+  MemoryPlanner planner;            // the main graph's arenas
+  bool plan_memory = false;         // SessionOptions::plan_memory, and the main graph has no subgraphs
+  std::vector<bool> in_place_nodes;  // main graph node i may write over an input
   std::vector<const CompiledNode*> all_nodes;  // every graph's nodes, for the profile
   std::unordered_map<const Graph*, std::unique_ptr<CompiledGraph>> compiled;
   CompiledGraph* main = nullptr;
@@ -268,12 +273,24 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
     return execute(*it->second, std::move(in), &frame);
   };
   BufferPool* pool = this->pool.get();
-  const std::function<Tensor(DType, Shape, bool)> allocate = [pool](DType d, Shape s, bool zero) {
+  std::optional<MemoryPlanner::Run> arena;
+  if (plan_memory && &cg == main && !parent) {
+    std::string sig;
+    for (const Tensor& t : frame.slots)
+      if (t.defined()) sig += fmt::format("{}:{};", static_cast<int>(t.dtype()), shape_str(t.shape()));
+    arena.emplace(planner, std::move(sig), *pool, &in_place_nodes);
+  }
+  const std::vector<const Tensor*>* node_inputs = nullptr;
+  const std::function<Tensor(DType, Shape, bool)> allocate = [pool, &arena, &node_inputs](DType d, Shape s, bool zero) {
+    if (arena) return arena->allocate(d, std::move(s), zero, *node_inputs);
     return pool->tensor(d, std::move(s), zero);
   };
-  for (const CompiledNode& cn : cg.nodes) {
+  for (size_t ni = 0; ni < cg.nodes.size(); ++ni) {
+    const CompiledNode& cn = cg.nodes[ni];
     const Node& node = *cn.node;
+    if (arena) arena->set_node(static_cast<int>(ni));
     ops::KernelContext ctx(node, cn.opset);
+    node_inputs = &ctx.inputs_;
     ctx.threads_ = threads;
     for (size_t i = 0; i < cn.inputs.size(); ++i) {
       const Tensor* t = resolve(cn.inputs[i]);
@@ -320,6 +337,10 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
     if (!t) return error("graph output '{}' has no value", cg.graph->outputs[i].name);
     out.push_back(*t);
   }
+  if (arena) {
+    frame.slots.clear();  // the last references: their deaths end the recording
+    arena->finish(out);
+  }
   return out;
 }
 
@@ -358,6 +379,11 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   if (options.optimize && types.ok() && rewrite_blocked_layout(im.model, types.value()) > 0)
     types = infer_graph(im.model.graph, im.model, options.input_shapes);
   SZ0_ASSIGN(im.main, im.compile(im.model.graph, types.ok() ? &types.value() : nullptr, {}));
+  im.plan_memory = options.plan_memory;
+  for (const Node& n : im.model.graph.nodes) {
+    if (passes::has_subgraph(n)) im.plan_memory = false;
+    im.in_place_nodes.push_back(n.domain.empty() && MemoryPlanner::in_place_op(n.op_type));
+  }
   return s;
 }
 
@@ -377,6 +403,11 @@ std::vector<NodeProfile> Session::profile() const {
   for (const CompiledNode* cn : impl_->all_nodes)
     out.push_back({cn->node->name, cn->node->op_type, std::string(cn->kernel_name), cn->profile_ms, cn->profile_calls});
   return out;
+}
+
+MemoryStats Session::memory_stats() const {
+  const MemoryPlanner::Stats st = impl_->planner.stats();
+  return {st.arena_bytes, st.planned_bytes, st.buffers, st.in_place};
 }
 
 void Session::reset_profile() {
