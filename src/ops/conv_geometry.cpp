@@ -133,4 +133,42 @@ Result<std::optional<std::vector<Dim>>> conv_dims(const Node& node, const TypeIn
   return std::optional<std::vector<Dim>>(std::move(out));
 }
 
+Result<TransposeGeom> parse_transpose(const Node& node, std::vector<int64_t> kernel) {
+  const size_t nd = kernel.size();
+  TransposeGeom g;
+  SZ0_ASSIGN(static_cast<WindowGeom&>(g), parse_window(node, std::move(kernel), /*with_ceil=*/false));
+  g.output_padding = node.attr_ints("output_padding", std::vector<int64_t>(nd, 0));
+  g.output_shape = node.attr_ints("output_shape");
+  if (g.output_shape.size() == nd + 2) g.output_shape.erase(g.output_shape.begin(), g.output_shape.begin() + 2);
+  if (g.output_padding.size() != nd || (!g.output_shape.empty() && g.output_shape.size() != nd))
+    return error("{}: output_padding/output_shape sizes do not match {} spatial axes", node.label(), nd);
+  for (int64_t p : g.output_padding)
+    if (p < 0) return error("{}: output_padding must be non-negative", node.label());
+  return g;
+}
+
+Result<int64_t> transpose_out_size(const Node& node, TransposeGeom& g, int d, int64_t in) {
+  const int64_t ek = g.extent(d);
+  const int64_t full = g.strides[d] * (in - 1) + g.output_padding[d] + ek;
+  int64_t& pb = g.pads[d];
+  int64_t& pe = g.pads[d + g.nd];
+  int64_t out;
+  const bool same = g.auto_pad == "SAME_UPPER" || g.auto_pad == "SAME_LOWER";
+  if (!g.output_shape.empty() || same) {
+    out = !g.output_shape.empty() ? g.output_shape[d] : in * g.strides[d];
+    const int64_t total = full - out;
+    if (total <= 0) {
+      pb = 0;  // a larger output than the full result is zero-extended at the end
+    } else {
+      pb = g.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    }
+    pe = total - pb;
+  } else {
+    if (g.auto_pad == "VALID") pb = pe = 0;
+    out = full - pb - pe;
+  }
+  if (out < 0) return error("{}: negative output size {} on spatial axis {}", node.label(), out, d);
+  return out;
+}
+
 }  // namespace sz0::ops

@@ -51,4 +51,13 @@ Result<std::vector<int64_t>> conv_kernel_shape(const Node& node, const TypeInfo&
 // they are known. nullopt when neither rank is known.
 Result<std::optional<std::vector<Dim>>> conv_dims(const Node& node, const TypeInfo& x, const TypeInfo& w);
 
+// Geometry of ConvTranspose: the window attributes plus output_padding and output_shape. With
+// output_shape or auto_pad SAME the pads are derived from the requested output size.
+struct TransposeGeom : WindowGeom {
+  std::vector<int64_t> output_padding, output_shape;
+};
+Result<TransposeGeom> parse_transpose(const Node& node, std::vector<int64_t> kernel);
+// ConvTranspose's output size on axis d; sets pads[d] (begin) and pads[d + nd] (end) to match it.
+Result<int64_t> transpose_out_size(const Node& node, TransposeGeom& g, int d, int64_t in);
+
 }  // namespace sz0::ops

@@ -5,51 +5,6 @@
 namespace sz0::ops::nn {
 namespace {
 
-// Geometry of ConvTranspose: the window attributes plus output_padding and output_shape. With
-// output_shape or auto_pad SAME the pads are derived from the requested output size.
-struct TransposeGeom : WindowGeom {
-  std::vector<int64_t> output_padding, output_shape;
-};
-
-Result<TransposeGeom> parse_transpose(const Node& node, std::vector<int64_t> kernel) {
-  const size_t nd = kernel.size();
-  TransposeGeom g;
-  SZ0_ASSIGN(static_cast<WindowGeom&>(g), parse_window(node, std::move(kernel), /*with_ceil=*/false));
-  g.output_padding = node.attr_ints("output_padding", std::vector<int64_t>(nd, 0));
-  g.output_shape = node.attr_ints("output_shape");
-  if (g.output_shape.size() == nd + 2) g.output_shape.erase(g.output_shape.begin(), g.output_shape.begin() + 2);
-  if (g.output_padding.size() != nd || (!g.output_shape.empty() && g.output_shape.size() != nd))
-    return error("{}: output_padding/output_shape sizes do not match {} spatial axes", node.label(), nd);
-  for (int64_t p : g.output_padding)
-    if (p < 0) return error("{}: output_padding must be non-negative", node.label());
-  return g;
-}
-
-// Output size on axis d; sets pads[d] (begin) and pads[d + nd] (end) to match it.
-Result<int64_t> transpose_out_size(const Node& node, TransposeGeom& g, int d, int64_t in) {
-  const int64_t ek = g.extent(d);
-  const int64_t full = g.strides[d] * (in - 1) + g.output_padding[d] + ek;
-  int64_t& pb = g.pads[d];
-  int64_t& pe = g.pads[d + g.nd];
-  int64_t out;
-  const bool same = g.auto_pad == "SAME_UPPER" || g.auto_pad == "SAME_LOWER";
-  if (!g.output_shape.empty() || same) {
-    out = !g.output_shape.empty() ? g.output_shape[d] : in * g.strides[d];
-    const int64_t total = full - out;
-    if (total <= 0) {
-      pb = 0;  // a larger output than the full result is zero-extended at the end
-    } else {
-      pb = g.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
-    }
-    pe = total - pb;
-  } else {
-    if (g.auto_pad == "VALID") pb = pe = 0;
-    out = full - pb - pe;
-  }
-  if (out < 0) return error("{}: negative output size {} on spatial axis {}", node.label(), out, d);
-  return out;
-}
-
 Status infer_conv_transpose(InferContext& ctx) {
   if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
   const TypeInfo& x = ctx.in(0);
