@@ -85,7 +85,9 @@ Tensor MemoryPlanner::Run::allocate(DType dtype, Shape shape, bool zero, const s
   b.zero = zero;
   if (in_place_nodes_ && node_ >= 0 && static_cast<size_t>(node_) < in_place_nodes_->size() && (*in_place_nodes_)[node_])
     for (const Tensor* in : inputs) {
-      if (!in || in->dtype() != dtype) continue;
+      // The same element count, not just the same padded size: a broadcast input read after
+      // the output overwrote it would give wrong values.
+      if (!in || in->dtype() != dtype || in->numel() != t.numel()) continue;
       auto it = rec_->live.find(in->raw());
       if (it != rec_->live.end() && rec_->buffers[it->second].bytes == bytes) b.inputs.push_back(it->second);
     }

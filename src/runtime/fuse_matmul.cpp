@@ -4,8 +4,8 @@
 // each link is the only reader of the value before it:
 //   1. a bias Add of a constant with n elements broadcast along the last axis (not after a Gemm
 //      that has C already),
-//   2. an activation (the ops of is_fusable_activation, Gelu, or the exact erf form of GELU
-//      written out, as passes::match_gelu finds it), or else
+//   2. an activation (the ops of is_fusable_activation, Gelu, or GELU (exact erf form) or SiLU
+//      written out, as passes::match_gelu / match_silu find them), or else
 //   3. a residual Add of a value of the output's shape.
 #include "runtime/fuse_matmul.h"
 
@@ -25,10 +25,12 @@ using passes::GraphView;
 class Fuser {
  public:
   explicit Fuser(const Model& m) : v_(m.graph, m, nullptr) {
-    // GELU written out, keyed by its input: every node of the pattern, which must be the only
-    // readers of that input.
-    for (int i = 0; i < v_.size(); ++i)
-      if (auto g = passes::match_gelu(v_, i)) gelus_.emplace(g->x, *g);
+    // GELU and SiLU written out, keyed by their input: every node of the pattern, which must be
+    // the only readers of that input.
+    for (int i = 0; i < v_.size(); ++i) {
+      if (auto g = passes::match_gelu(v_, i)) written_out_.emplace(g->x, Pattern{"Gelu", g->nodes, g->output});
+      else if (auto s = passes::match_silu(v_, i)) written_out_.emplace(s->x, Pattern{"Silu", s->nodes, s->output});
+    }
   }
 
   passes::Patch run() {
@@ -98,7 +100,7 @@ class Fuser {
     }
     // 2. activation
     const int r = sole_reader(out);
-    auto gelu = gelus_.find(out);
+    auto pattern = written_out_.find(out);
     if (r >= 0 && is_fusable_activation(v_.node(r).op_type) && v_.node(r).outputs.size() == 1) {
       auto params = activation_params(v_.node(r), v_.opset(), [this](const std::string& s) { return v_.constant(s); });
       if (params) {
@@ -111,10 +113,10 @@ class Fuser {
       act = v_.node(r).attr_string("approximate", "none") == "tanh" ? "GeluTanh" : "Gelu";
       f.nodes.push_back(r);
       out = v_.node(r).outputs[0];
-    } else if (gelu != gelus_.end() && readers_within(out, gelu->second.nodes)) {
-      act = "Gelu";
-      f.nodes.insert(f.nodes.end(), gelu->second.nodes.begin(), gelu->second.nodes.end());
-      out = gelu->second.output;
+    } else if (pattern != written_out_.end() && readers_within(out, pattern->second.nodes)) {
+      act = pattern->second.act;
+      f.nodes.insert(f.nodes.end(), pattern->second.nodes.begin(), pattern->second.nodes.end());
+      out = pattern->second.output;
     }
     // 3. residual (y = A·B + bias + R; an activation would have to come after it)
     if (act.empty()) {
@@ -163,8 +165,13 @@ class Fuser {
     return true;
   }
 
+  struct Pattern {
+    std::string act;
+    std::vector<int> nodes;
+    std::string output;
+  };
   GraphView v_;
-  std::map<std::string, passes::GeluMatch> gelus_;
+  std::map<std::string, Pattern> written_out_;
 };
 
 }  // namespace

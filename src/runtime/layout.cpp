@@ -71,8 +71,8 @@ class Rewriter {
           act_params = *act_params_of(old[act_index]);
           final_out = old[act_index].outputs[0];
           absorbed.insert(static_cast<size_t>(act_index));
-        } else if (auto hs = hard_swish_pair(old, i, out)) {
-          act_type = "HardSwish";
+        } else if (auto hs = gated_pair(old, i, out)) {
+          act_type = hs->act;
           final_out = old[hs->second].outputs[0];
           absorbed.insert(hs->first);
           absorbed.insert(hs->second);
@@ -233,28 +233,41 @@ class Rewriter {
 
   // x * HardSigmoid(x) with HardSwish's constants, x read by exactly those two nodes: the
   // (HardSigmoid, Mul) node indices.
-  std::optional<std::pair<size_t, size_t>> hard_swish_pair(const std::vector<Node>& nodes, size_t from, const std::string& x) {
+  // x·HardSigmoid(x) with HardSwish's constants (HardSwish), or x·Sigmoid(x) (SiLU), both
+  // nodes after `from` and the only readers of x: the gate's and the Mul's indices.
+  struct GatedPair {
+    size_t first, second;
+    std::string act;
+  };
+  std::optional<GatedPair> gated_pair(const std::vector<Node>& nodes, size_t from, const std::string& x) {
     if (uses_[x] != 2 || is_graph_output(x)) return std::nullopt;
     int h = -1, m = -1;
+    std::string act;
     for (size_t j = from + 1; j < nodes.size(); ++j) {
       const Node& r = nodes[j];
       if (!node_reads(r).count(x)) continue;
       if (!r.domain.empty()) return std::nullopt;
       if (r.op_type == "HardSigmoid" && r.inputs.size() == 1 && std::abs(r.attr_float("alpha", 0.2f) - 1.f / 6.f) < 1e-6f &&
-          std::abs(r.attr_float("beta", 0.5f) - 0.5f) < 1e-6f)
+          std::abs(r.attr_float("beta", 0.5f) - 0.5f) < 1e-6f) {
         h = static_cast<int>(j);
-      else if (r.op_type == "Mul" && r.inputs.size() == 2)
+        act = "HardSwish";
+      } else if (r.op_type == "Sigmoid" && r.inputs.size() == 1) {
+        h = static_cast<int>(j);
+        act = "Silu";
+      } else if (r.op_type == "Mul" && r.inputs.size() == 2) {
         m = static_cast<int>(j);
-      else
+      } else {
         return std::nullopt;
+      }
     }
     if (h < 0 || m < 0 || m < h) return std::nullopt;
     const std::string& hs = nodes[h].outputs[0];
     const Node& mul = nodes[m];
     if (!((mul.inputs[0] == x && mul.inputs[1] == hs) || (mul.inputs[1] == x && mul.inputs[0] == hs))) return std::nullopt;
     if (uses_[hs] != 1 || is_graph_output(hs)) return std::nullopt;
-    return std::make_pair(static_cast<size_t>(h), static_cast<size_t>(m));
+    return GatedPair{static_cast<size_t>(h), static_cast<size_t>(m), act};
   }
+
 
   // BlockedConv for `conv` (+ residual sum, + activation) producing `out` blocked.
   void emit_conv(const Node& conv, const std::string& residual, const std::string& act_type,

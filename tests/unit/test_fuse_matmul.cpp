@@ -61,6 +61,18 @@ TEST(FuseMatMul, GemmWithActivationAndPlainMatMul) {
   EXPECT_EQ(ops["Sigmoid"], 0);
 }
 
+TEST(FuseMatMul, SiluWrittenOut) {
+  ModelBuilder b("silu", {.seed = 7, .batch = 1});
+  Var x = b.input("x", DType::Float, {11, 20});
+  b.output(b.silu(b.linear(x, 30)), "y");
+  auto model = b.build();
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ops = run_both(*model, "x", {1, 11, 20});
+  EXPECT_EQ(ops["FusedMatMul"], 1);
+  EXPECT_EQ(ops["Sigmoid"], 0);
+  EXPECT_EQ(ops["Mul"], 0);
+}
+
 // A value read twice is not absorbed: the second reader still needs it.
 TEST(FuseMatMul, SharedIntermediateStays) {
   ModelBuilder b("shared", {.seed = 6, .batch = 1});

@@ -256,6 +256,21 @@ TEST(BlockedLayout, GemmPathForSmallMaps) {
   }
 }
 
+TEST(BlockedLayout, SiluFuses) {
+  for (int64_t c : {16, 64}) {  // oneDNN's kernel, then the GEMM path (5x5 map, deep reduction)
+    ModelBuilder b("silu", {.seed = 15, .batch = 1});
+    Var x = b.input("x", DType::Float, {c, 5, 5});
+    Var y = b.silu(b.conv2d(x, c, 3, {.padding = 1}));
+    b.output(b.silu(b.conv2d(y, 16, 3, {.padding = 1})), "y");
+    auto model = b.build();
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    auto ops = check_same(*model, "x", {1, c, 5, 5});
+    EXPECT_EQ(ops["BlockedConv"], 2);
+    EXPECT_EQ(ops["Sigmoid"], 0);
+    EXPECT_EQ(ops["Mul"], 0);
+  }
+}
+
 TEST(BlockedLayout, HardSigmoidTimesInputFusesAsHardSwish) {
   ModelBuilder b("hs", {.seed = 11, .batch = 1});
   Var x = b.input("x", DType::Float, {8, 9, 9});

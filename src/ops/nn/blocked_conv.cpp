@@ -8,7 +8,7 @@
 //   channels (int)     input channels C (a blocked X shows only ceil(C/8))
 //   inputs: X, W, B (may be omitted as ""), and optionally S, a blocked tensor of the output's
 //   shape added to the convolution before the activation (a residual connection)
-//   activation (string) "", Relu, LeakyRelu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh
+//   activation (string) "", Relu, LeakyRelu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh, Silu
 //   activation_params (floats) LeakyRelu: alpha; Clip: min, max; HardSigmoid: alpha, beta
 //   affine (floats)     [a, b]: y = a·y + b after the activation
 #include "ops/conv_geometry.h"
@@ -76,6 +76,7 @@ Status append_activation(const Node& node, dnnl::post_ops& po) {
     po.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
   } else if (act == "Sigmoid") po.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f);
   else if (act == "Tanh") po.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f);
+  else if (act == "Silu") po.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f);
   else return error("{}: unknown activation '{}'", node.label(), act);
   return {};
 }
