@@ -48,5 +48,7 @@ void add_run(CLI::App& app, int& rc);
 void add_bench(CLI::App& app, int& rc);
 void add_zoo(CLI::App& app, int& rc);
 void add_optimize(CLI::App& app, int& rc);
+void add_quantize(CLI::App& app, int& rc);
+void add_compare(CLI::App& app, int& rc);
 
 }  // namespace sz0::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   sz0::cli::add_run(app, rc);
   sz0::cli::add_bench(app, rc);
   sz0::cli::add_optimize(app, rc);
+  sz0::cli::add_quantize(app, rc);
+  sz0::cli::add_compare(app, rc);
   sz0::cli::add_zoo(app, rc);
   try {
     app.parse(argc, argv);

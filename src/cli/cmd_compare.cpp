@@ -1,0 +1,200 @@
+// sz0 compare REF CAND [--data DATA] [--json FILE] [--iterations N]
+// Runs two models (say a float32 model and its quantized copy) in sz0 on the same inputs and
+// reports how far the candidate's outputs are from the reference's, and the size and speed ratios.
+#include "cli/common.h"
+
+#include <sz0/io.h>
+#include <sz0/onnx.h>
+#include <sz0/quantize.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace sz0::cli {
+
+namespace {
+
+struct CompareArgs {
+  std::string ref;
+  std::string cand;
+  std::string data;
+  std::string json;
+  int iterations = 20;
+};
+
+constexpr uint32_t kSeed = 0;        // generated inputs: fixed, so runs are comparable
+constexpr double kSqnrCap = 300.0;   // identical outputs: a finite stand-in for +inf dB
+
+struct Accum {
+  double dot = 0, ref_sq = 0, cand_sq = 0, err_sq = 0, max_abs = 0, sum_abs = 0;
+  int64_t count = 0, rows = 0, top1_same = 0;
+  bool class_scores = false;
+  bool finite = true;
+};
+
+void accumulate(Accum& a, const Tensor& ref, const Tensor& cand) {
+  const std::vector<double> r = ref.to_double(), c = cand.to_double();
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (!std::isfinite(c[i])) a.finite = false;
+    const double e = r[i] - c[i];
+    a.dot += r[i] * c[i];
+    a.ref_sq += r[i] * r[i];
+    a.cand_sq += c[i] * c[i];
+    a.err_sq += e * e;
+    a.max_abs = std::max(a.max_abs, std::fabs(e));
+    a.sum_abs += std::fabs(e);
+  }
+  a.count += static_cast<int64_t>(r.size());
+  // Class scores: [rows, classes] with more than one class; agreement of the argmax per row.
+  if (ref.rank() == 2 && ref.dim(1) > 1) {
+    a.class_scores = true;
+    const int64_t rows = ref.dim(0), cols = ref.dim(1);
+    for (int64_t i = 0; i < rows; ++i) {
+      auto rb = r.begin() + i * cols, cb = c.begin() + i * cols;
+      a.top1_same += (std::max_element(rb, rb + cols) - rb) == (std::max_element(cb, cb + cols) - cb);
+    }
+    a.rows += rows;
+  }
+}
+
+nlohmann::json metrics(const Accum& a) {
+  nlohmann::json j;
+  const double denom = std::sqrt(a.ref_sq) * std::sqrt(a.cand_sq);
+  j["cosine"] = denom > 0 ? a.dot / denom : (a.ref_sq == a.cand_sq ? 1.0 : 0.0);
+  j["sqnr_db"] = a.err_sq > 0 ? std::min(kSqnrCap, 10 * std::log10(a.ref_sq / a.err_sq)) : kSqnrCap;
+  j["max_abs_error"] = a.max_abs;
+  j["mean_abs_error"] = a.count ? a.sum_abs / static_cast<double>(a.count) : 0.0;
+  j["elements"] = a.count;
+  j["finite"] = a.finite;
+  if (a.class_scores) j["top1_agreement"] = a.rows ? static_cast<double>(a.top1_same) / static_cast<double>(a.rows) : 1.0;
+  return j;
+}
+
+// The sample's tensors cast to the types `model` declares (a float16-input candidate gets float16).
+std::map<std::string, Tensor> feeds_for(const Model& model, const std::map<std::string, Tensor>& sample) {
+  std::map<std::string, Tensor> feeds;
+  for (const ValueInfo* v : model.graph.runtime_inputs()) {
+    auto it = sample.find(v->name);
+    if (it == sample.end()) continue;
+    const bool same = v->type.dtype == DType::Undefined || v->type.dtype == it->second.dtype();
+    feeds[v->name] = same ? it->second : it->second.cast(v->type.dtype);
+  }
+  return feeds;
+}
+
+Result<double> median_ms(Session& s, const std::map<std::string, Tensor>& feeds, int iterations, const std::string& path) {
+  using Clock = std::chrono::steady_clock;
+  for (int i = 0; i < 2; ++i) {  // warm-up: first runs plan memory and pack weights
+    auto r = s.run(feeds);
+    if (!r.ok()) return r.status().context(path);
+  }
+  std::vector<double> t;
+  for (int i = 0; i < iterations; ++i) {
+    const auto t0 = Clock::now();
+    auto r = s.run(feeds);
+    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    if (!r.ok()) return r.status().context(path);
+  }
+  std::sort(t.begin(), t.end());
+  return t.size() % 2 ? t[t.size() / 2] : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2;
+}
+
+Status compare(const CompareArgs& a) {
+  if (a.iterations < 1) return error("--iterations must be at least 1");
+  SZ0_ASSIGN(Model ref_model, load_model(a.ref));
+  SZ0_ASSIGN(Model cand_model, load_model(a.cand));
+  std::vector<std::map<std::string, Tensor>> samples;
+  if (!a.data.empty()) {
+    std::vector<std::string> names;
+    for (const ValueInfo* v : ref_model.graph.runtime_inputs()) names.push_back(v->name);
+    SZ0_ASSIGN(auto ds, read_dataset(a.data, names));
+    if (ds.empty()) return error("{}: no samples", a.data);
+    for (auto& s : ds) samples.push_back(std::move(s.inputs));
+  } else {
+    samples.push_back(generated_sample(ref_model, kSeed));
+  }
+  std::map<std::string, Shape> shapes;
+  for (auto& [name, t] : samples.front()) shapes[name] = t.shape();
+  SessionOptions so;
+  so.threads = 1;  // latency ratio on one thread: the least noisy comparison
+  so.input_shapes = shapes;
+  const std::vector<ValueInfo> ref_outputs = ref_model.graph.outputs;
+  auto ref = Session::create(ref_model, so);
+  if (!ref.ok()) return ref.status().context(a.ref);
+  auto cand = Session::create(cand_model, so);
+  if (!cand.ok()) return cand.status().context(a.cand);
+  if ((*ref)->outputs().size() != (*cand)->outputs().size())
+    return error("{}: {} outputs, but {} has {}", a.cand, (*cand)->outputs().size(), a.ref, (*ref)->outputs().size());
+
+  std::vector<Accum> acc((*ref)->outputs().size());
+  for (const auto& s : samples) {
+    auto r = (*ref)->run(feeds_for(ref_model, s));
+    if (!r.ok()) return r.status().context(a.ref);
+    auto c = (*cand)->run(feeds_for(cand_model, s));
+    if (!c.ok()) return c.status().context(a.cand);
+    for (size_t i = 0; i < r->size(); ++i) {
+      if ((*r)[i].shape() != (*c)[i].shape())
+        return error("{}: output '{}' has shape {}, reference {}", a.cand, (*cand)->outputs()[i].name,
+                     shape_str((*c)[i].shape()), shape_str((*r)[i].shape()));
+      accumulate(acc[i], (*r)[i], (*c)[i]);
+    }
+  }
+  SZ0_ASSIGN(double ref_ms, median_ms(**ref, feeds_for(ref_model, samples.front()), a.iterations, a.ref));
+  SZ0_ASSIGN(double cand_ms, median_ms(**cand, feeds_for(cand_model, samples.front()), a.iterations, a.cand));
+  std::error_code ec;
+  const double ref_size = static_cast<double>(std::filesystem::file_size(a.ref, ec));
+  const double cand_size = static_cast<double>(std::filesystem::file_size(a.cand, ec));
+
+  nlohmann::json j;
+  j["reference"] = a.ref;
+  j["candidate"] = a.cand;
+  j["samples"] = samples.size();
+  j["outputs"] = nlohmann::json::array();
+  for (size_t i = 0; i < acc.size(); ++i) {
+    nlohmann::json m = metrics(acc[i]);
+    m["name"] = (*ref)->outputs()[i].name;
+    j["outputs"].push_back(m);
+  }
+  j["file_size_ratio"] = ref_size > 0 ? cand_size / ref_size : 0.0;
+  j["latency_ms"] = {{"reference_median", ref_ms}, {"candidate_median", cand_ms}};
+  j["latency_ratio"] = ref_ms > 0 ? cand_ms / ref_ms : 0.0;
+  j["threads"] = 1;
+
+  std::printf("compared    %s (reference) with %s on %zu sample%s\n", a.ref.c_str(), a.cand.c_str(), samples.size(),
+              samples.size() == 1 ? "" : "s");
+  std::printf("\n  %-24s %10s %10s %12s %12s %8s\n", "output", "cosine", "SQNR dB", "max |err|", "mean |err|", "top-1");
+  for (const auto& m : j["outputs"]) {
+    const std::string top1 = m.contains("top1_agreement") ? fmt::format("{:.3f}", m["top1_agreement"].get<double>()) : "-";
+    std::printf("  %-24s %10.6f %10.2f %12.4g %12.4g %8s\n", m["name"].get<std::string>().c_str(),
+                m["cosine"].get<double>(), m["sqnr_db"].get<double>(), m["max_abs_error"].get<double>(),
+                m["mean_abs_error"].get<double>(), top1.c_str());
+  }
+  std::printf("\nfile size   ratio %.3f (candidate / reference)\n", j["file_size_ratio"].get<double>());
+  std::printf("latency     ratio %.3f (median %.3f ms / %.3f ms, 1 thread, %d iterations)\n",
+              j["latency_ratio"].get<double>(), cand_ms, ref_ms, a.iterations);
+  if (!a.json.empty()) SZ0_TRY(write_file_atomic(a.json, j.dump(2) + "\n"));
+  return {};
+}
+
+}  // namespace
+
+void add_compare(CLI::App& app, int& rc) {
+  auto args = std::make_shared<CompareArgs>();
+  CLI::App* cmd = app.add_subcommand("compare", "Compare a candidate model's outputs, size and speed with a reference");
+  cmd->add_option("ref", args->ref, "Reference ONNX model")->required();
+  cmd->add_option("cand", args->cand, "Candidate ONNX model (e.g. quantized)")->required();
+  cmd->add_option("--data", args->data, "Samples (DATA directory); default: generated inputs, fixed seed");
+  cmd->add_option("--json", args->json, "Write the metrics as JSON");
+  cmd->add_option("--iterations", args->iterations, "Timed runs per model (default 20)");
+  cmd->callback([args, &rc]() {
+    Status s = compare(*args);
+    rc = s.ok() ? kOk : report(s);
+  });
+}
+
+}  // namespace sz0::cli
