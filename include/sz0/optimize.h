@@ -34,6 +34,10 @@ struct OptimizeOptions {
   std::map<std::string, Shape> fixed_shapes;
   // Upper bound on pipeline rounds; each round runs every pass of the level once.
   int max_rounds = 16;
+  // The result is run in memory, not written: constant folding may then grow the model (a
+  // Cast of float16 or bfloat16 weights to float becomes a float initializer, computed once
+  // instead of on every run).
+  bool in_memory = false;
 };
 
 struct OptimizeReport {

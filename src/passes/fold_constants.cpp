@@ -3,7 +3,8 @@
 //          Shape and Size of values whose shape is fully known (after --fix-shape, say).
 // Applies: the result is at most kMaxFoldElements elements and does not grow the model by more
 //          than kMaxGrowthBytes (folding Expand or a Cast of fp16 weights to float would make
-//          the file bigger, not faster). DequantizeLinear is never folded: quantized weights
+//          the file bigger, not faster), unless the model stays in memory (a session: there the
+//          fold saves work on every run). DequantizeLinear is never folded: quantized weights
 //          stay quantized.
 // Changes: the node becomes an initializer of the same name (a Constant node when the value
 //          is a graph output, which must stay produced by a node).
@@ -137,15 +138,14 @@ Result<Patch> fold_constants(const GraphView& v, PassContext& ctx) {
     for (size_t k = 0; k < node.outputs.size() && k < ictx.outputs.size(); ++k) {
       if (node.outputs[k].empty()) continue;
       const int64_t n = known_numel(&ictx.outputs[k]);
-      small = small && n >= 0 && n <= kMaxFoldElements;
+      small = small && n >= 0 && (n <= kMaxFoldElements || ctx.options.in_memory);
       if (n >= 0) out_bytes += n * static_cast<int64_t>(dtype_size(ictx.outputs[k].dtype));
     }
-    if (!small || out_bytes > in_bytes + kMaxGrowthBytes) continue;
+    if (!small || (!ctx.options.in_memory && out_bytes > in_bytes + kMaxGrowthBytes)) continue;
     auto outs = evaluate_node(node, opset, ictx);
     if (!outs.ok()) continue;  // the node stays; it runs at inference as before
     materialize(i, node, std::move(*outs));
   }
-  (void)ctx;
   return p;
 }
 

@@ -370,6 +370,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
     OptimizeOptions oo;
     oo.level = OptLevel::All;
     oo.fixed_shapes = options.input_shapes;
+    oo.in_memory = true;
     if (optimize_model(optimized, oo).ok()) im.model = std::move(optimized);
     fuse_matmul_epilogues(im.model);
   }

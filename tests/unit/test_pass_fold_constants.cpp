@@ -79,3 +79,19 @@ TEST(PassFoldConstants, LeavesBigRandomQuantizedAndOverridableAlone) {
   over.ir_version = 3;  // before IR 4 initializers were listed as inputs and are constants
   EXPECT_EQ(apply(over, "fold_constants"), 1);
 }
+
+// A Cast of half-precision weights to float doubles their size: not folded into a file, folded
+// for a session (in_memory), where it saves the Cast on every run.
+TEST(PassFoldConstants, WeightCastFoldsOnlyInMemory) {
+  Tensor w = Tensor(DType::Float, {200, 200}).cast(DType::BFloat16);
+  Model m = graph_model(17, {{"x", {3, 200}}}, {"y"}, {op("Cast", {"w"}, {"wf"}, {attr_int("to", 1)}), op("MatMul", {"x", "wf"}, {"y"})},
+                        {{"w", w}});
+  Model file = m;
+  EXPECT_EQ(apply(file, "fold_constants"), 0);
+  OptimizeOptions o;
+  o.in_memory = true;
+  auto r = passes::run_pass(m, "fold_constants", o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, 1);
+  EXPECT_EQ(count_op(m, "Cast"), 0);
+}
