@@ -16,6 +16,7 @@ namespace sz0::passes {
 namespace {
 
 constexpr int64_t kMaxFoldElements = 1 << 20;
+constexpr int64_t kMaxInMemoryElements = int64_t{1} << 26;  // 256 MB of floats
 constexpr int64_t kMaxGrowthBytes = 64 << 10;
 
 }  // namespace
@@ -138,7 +139,7 @@ Result<Patch> fold_constants(const GraphView& v, PassContext& ctx) {
     for (size_t k = 0; k < node.outputs.size() && k < ictx.outputs.size(); ++k) {
       if (node.outputs[k].empty()) continue;
       const int64_t n = known_numel(&ictx.outputs[k]);
-      small = small && n >= 0 && (n <= kMaxFoldElements || ctx.options.in_memory);
+      small = small && n >= 0 && n <= (ctx.options.in_memory ? kMaxInMemoryElements : kMaxFoldElements);
       if (n >= 0) out_bytes += n * static_cast<int64_t>(dtype_size(ictx.outputs[k].dtype));
     }
     if (!small || (!ctx.options.in_memory && out_bytes > in_bytes + kMaxGrowthBytes)) continue;
