@@ -23,12 +23,12 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#specs[@]} = 0 ]; then
   zoo="$here/build/zoo"; mkdir -p "$zoo"
-  declare -A zoo_inputs=([sentinel-gru]="events=1x64x32" [sentinel-tcn]="events=1x64x32" [mlp]="x=1x256"
-    [resnet-s]="image=1x3x128x128" [mobilenet-s]="image=1x3x160x160" [lstm-seq]="features=1x100x40"
-    [transformer-s]="tokens=1x128:int64")
+  source "$here/tests/zoo_inputs.sh"
   for m in sentinel-gru sentinel-tcn mlp lstm-seq mobilenet-s resnet-s transformer-s; do
     "$sz0" zoo export "$m" -o "$zoo/$m.onnx" --batch 1 >/dev/null
-    specs+=("$zoo/$m.onnx:${zoo_inputs[$m]}")
+    spec=""
+    for s in ${zoo_inputs[$m]}; do spec+="${spec:+,}${s%%=*}=1x${s#*=}"; done
+    specs+=("$zoo/$m.onnx:$spec")
   done
   specs+=("$models/silero_vad.onnx:input=1x512,sr=scalar:int64=16000,h=2x1x64,c=2x1x64"
           "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx:x=1x3x48x192"

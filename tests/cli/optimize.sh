@@ -108,22 +108,12 @@ check() {
   if [ $ok = 1 ]; then echo "PASS $name"; pass=$((pass+1)); else echo "FAIL $name"; fail=$((fail+1)); fi
 }
 
-# Zoo models at batch 1: NAME → inputs (dims after the batch axis).
-declare -A zoo=(
-  [sentinel-gru]="events=64x32"
-  [sentinel-tcn]="events=64x32"
-  [mlp]="x=256"
-  [resnet-s]="image=3x128x128"
-  [mobilenet-s]="image=3x160x160"
-  [lstm-seq]="features=100x40"
-  [transformer-s]="tokens=128:int64"
-)
+source "$(dirname "$0")/../zoo_inputs.sh"
 listed=$("$sz0" zoo list | awk '{print $1}') || { echo "FAIL: sz0 zoo list"; exit 1; }
 for name in $listed; do
-  if [ -z "${zoo[$name]:-}" ]; then echo "FAIL $name: no input table entry in $(basename "$0")"; fail=$((fail+1)); continue; fi
+  if [ -z "${zoo_inputs[$name]:-}" ]; then echo "FAIL $name: no input table entry in $(basename "$0")"; fail=$((fail+1)); continue; fi
   "$sz0" zoo export "$name" -o "$work/zoo_$name.onnx" --batch 1 >/dev/null || { echo "FAIL $name: sz0 zoo export"; fail=$((fail+1)); continue; }
-  gen=()
-  for spec in ${zoo[$name]}; do gen+=(--shape "${spec%%=*}=1x${spec#*=}"); done
+  mapfile -t gen < <(zoo_gen_args "$name" 1)
   check "zoo_$name" "$work/zoo_$name.onnx" "" "${gen[@]}"
 done
 # A symbolic batch fixed at optimization time.

@@ -17,23 +17,14 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 pass=0; fail=0
 
-# NAME INPUT=DIMS[:DTYPE]... (dims after the batch axis)
-declare -A inputs=(
-  [sentinel-gru]="events=64x32"
-  [sentinel-tcn]="events=64x32"
-  [mlp]="x=256"
-  [resnet-s]="image=3x128x128"
-  [mobilenet-s]="image=3x160x160"
-  [lstm-seq]="features=100x40"
-  [transformer-s]="tokens=128:int64"
-)
+source "$(dirname "$0")/../zoo_inputs.sh"
 
 # compare_once NAME MODEL BATCH
 compare_once() {
   local name="$1" model="$2" batch="$3"
   local d="$work/$name/b$batch"; mkdir -p "$d/in" "$d/ort" "$d/sz0"
-  local gen=() spec
-  for spec in ${inputs[$name]}; do gen+=(--shape "${spec%%=*}=${batch}x${spec#*=}"); done
+  local gen
+  mapfile -t gen < <(zoo_gen_args "$name" "$batch")
   node "$peers/ort.js" gen "${gen[@]}" --seed 7 -o "$d/in" >/dev/null || { echo "FAIL $name b$batch: input generation"; return 1; }
   local ins=() f
   for f in "$d"/in/*.npy; do ins+=(-i "$(basename "$f" .npy)=$f"); done
@@ -54,11 +45,11 @@ compare_once() {
 # Every model `sz0 zoo list` knows must be covered here.
 listed=$("$sz0" zoo list | awk '{print $1}') || { echo "FAIL: sz0 zoo list"; exit 1; }
 for name in $listed; do
-  [ -n "${inputs[$name]:-}" ] || { echo "FAIL $name: no input table entry in $(basename "$0")"; fail=$((fail+1)); }
+  [ -n "${zoo_inputs[$name]:-}" ] || { echo "FAIL $name: no input table entry in $(basename "$0")"; fail=$((fail+1)); }
 done
 
 for name in $listed; do
-  [ -n "${inputs[$name]:-}" ] || continue
+  [ -n "${zoo_inputs[$name]:-}" ] || continue
   mkdir -p "$work/$name"
   dyn="$work/$name/dynamic.onnx"; fixed="$work/$name/fixed2.onnx"
   if ! "$sz0" zoo export "$name" -o "$dyn" >/dev/null || ! "$sz0" zoo export "$name" -o "$fixed" --batch 2 >/dev/null; then
