@@ -6,6 +6,7 @@
 #include "passes/pass.h"
 #include "runtime/buffer_pool.h"
 #include "runtime/arena.h"
+#include "runtime/fuse_attention.h"
 #include "runtime/fuse_matmul.h"
 #include "runtime/layout.h"
 
@@ -373,6 +374,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
     oo.in_memory = true;
     if (optimize_model(optimized, oo).ok()) im.model = std::move(optimized);
     fuse_matmul_epilogues(im.model);
+    fuse_attention(im.model);
   }
   // Kernels built now (oneDNN primitives) size their work split by the thread count in force.
   omp_set_num_threads(im.threads);

@@ -1,0 +1,71 @@
+// Attention fusion (runtime/fuse_attention.cpp, ops/nn/attention.cpp): softmax(Q·K·scale)·V
+// written out becomes one Attention node whose outputs match the graph run op by op; a masked
+// pattern stays as written.
+#include <sz0/builder.h>
+#include <sz0/session.h>
+
+#include "unit/pass_test.h"
+#include "util/op_test.h"
+
+#include <map>
+
+using namespace sz0;
+using namespace sz0::test;
+
+namespace {
+
+std::map<std::string, int> run_both(const Model& m, const std::map<std::string, Tensor>& feeds, int threads) {
+  SessionOptions plain_opts, fast_opts;
+  plain_opts.optimize = false;
+  plain_opts.threads = fast_opts.threads = threads;
+  auto plain = Session::create(m, plain_opts);
+  auto fast = Session::create(m, fast_opts);
+  EXPECT_TRUE(plain.ok() && fast.ok());
+  if (!plain.ok() || !fast.ok()) return {};
+  auto want = (*plain)->run(feeds);
+  auto got = (*fast)->run(feeds);
+  EXPECT_TRUE(want.ok() && got.ok());
+  if (!want.ok() || !got.ok()) return {};
+  for (size_t i = 0; i < want->size(); ++i) EXPECT_TENSOR_NEAR((*got)[i], (*want)[i], 1e-4, 1e-4);
+  std::map<std::string, int> ops;
+  for (const Node& n : (*fast)->model().graph.nodes) ++ops[n.op_type];
+  return ops;
+}
+
+TEST(FuseAttention, SelfAttentionBlock) {
+  for (int threads : {1, 2}) {
+    ModelBuilder b("attn", {.seed = 8, .batch = 2});
+    Var x = b.input("x", DType::Float, {13, 24});
+    b.output(b.self_attention(x, 3), "y");
+    auto model = b.build();
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    auto ops = run_both(*model, {{"x", random_tensor(DType::Float, {2, 13, 24}, 40)}}, threads);
+    EXPECT_EQ(ops["Attention"], 1);
+    EXPECT_EQ(ops["Softmax"], 0);
+  }
+}
+
+TEST(FuseAttention, OddShapesAndMask) {
+  // Q [2, 5, 7], K [2, 7, 9], V [2, 9, 3]: scale by Div; then the same with a mask Add.
+  for (int masked = 0; masked < 2; ++masked) {
+    std::vector<Node> nodes = {op("MatMul", {"q", "k"}, {"s"}), op("Div", {"s", "c"}, {"t"})};
+    std::string scores = "t";
+    if (masked) {
+      nodes.push_back(op("Add", {"t", "mask"}, {"tm"}));
+      scores = "tm";
+    }
+    nodes.push_back(op("Softmax", {scores}, {"p"}, {attr_int("axis", -1)}));
+    nodes.push_back(op("MatMul", {"p", "v"}, {"y"}));
+    std::vector<std::pair<std::string, Shape>> inputs = {{"q", {2, 5, 7}}, {"k", {2, 7, 9}}, {"v", {2, 9, 3}}};
+    if (masked) inputs.push_back({"mask", {5, 9}});
+    Model m = graph_model(17, inputs, {"y"}, nodes, {{"c", scalar(2.5f)}});
+    std::map<std::string, Tensor> feeds = {{"q", random_tensor(DType::Float, {2, 5, 7}, 41)},
+                                           {"k", random_tensor(DType::Float, {2, 7, 9}, 42)},
+                                           {"v", random_tensor(DType::Float, {2, 9, 3}, 43)}};
+    if (masked) feeds["mask"] = random_tensor(DType::Float, {5, 9}, 44);
+    auto ops = run_both(m, feeds, 1);
+    EXPECT_EQ(ops["Attention"], masked ? 0 : 1);
+  }
+}
+
+}  // namespace
