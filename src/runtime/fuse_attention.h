@@ -1,7 +1,6 @@
 // Runtime-only fusion of scaled dot-product attention written out (MatMul, Mul/Div by a
-// constant, Softmax over the last axis, MatMul; passes::match_attention) into the internal
-// Attention op (ops/nn/attention.cpp). Patterns with a mask are left as they are. Never
-// written to files.
+// constant, an optional mask Add, Softmax over the last axis, MatMul; passes::match_attention)
+// into the internal Attention op (ops/nn/attention.cpp). Never written to files.
 #pragma once
 
 #include <sz0/graph.h>
