@@ -8,7 +8,7 @@
 // whose lifetimes overlap never share bytes (greedy, largest first, lowest fitting offset), and
 // lets a buffer share its input's offset when the input dies at the node that writes it and the
 // op computes element i from element i only. Later runs with the signature take their buffers
-// from the arena in the same order; no heap allocation, and a footprint of the arena's size
+// from the arena in the same order: no activation buffer from the heap, and a footprint of the arena's size
 // instead of the sum of all buffers. Buffers that outlive the run (graph outputs) come from the
 // pool. A request that differs from the recording (a data-dependent shape) falls back to the
 // pool for the rest of that run and drops the plan, so the next run records again.
