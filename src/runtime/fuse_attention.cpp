@@ -2,6 +2,7 @@
 
 #include "ops/internal.h"
 #include "passes/patterns.h"
+#include "runtime/fusion_util.h"
 
 namespace sz0 {
 
@@ -35,13 +36,7 @@ int fuse_attention(Model& model) {
     a.attributes.push_back(passes::make_attr_float("scale", static_cast<float>(m->scale)));
     p.replace(m->nodes, {std::move(a)});
   }
-  const int fused = p.rewrites;
-  if (fused == 0) return 0;
-  Graph g = model.graph;
-  if (!passes::apply_patch(g, std::move(p)).ok()) return 0;
-  model.graph = std::move(g);
-  if (model.opset(ops::kInternalDomain) == 0) model.opsets.push_back({std::string(ops::kInternalDomain), 1});
-  return fused;
+  return apply_runtime_patch(model, std::move(p));
 }
 
 }  // namespace sz0

@@ -177,14 +177,7 @@ class Fuser {
 }  // namespace
 
 int fuse_matmul_epilogues(Model& model) {
-  passes::Patch p = Fuser(model).run();
-  const int fused = p.rewrites;
-  if (fused == 0) return 0;
-  Graph g = model.graph;
-  if (!passes::apply_patch(g, std::move(p)).ok()) return 0;
-  model.graph = std::move(g);
-  if (model.opset(ops::kInternalDomain) == 0) model.opsets.push_back({std::string(ops::kInternalDomain), 1});
-  return fused;
+  return apply_runtime_patch(model, Fuser(model).run());
 }
 
 }  // namespace sz0

@@ -1,5 +1,6 @@
 #include "runtime/fusion_util.h"
 
+#include "ops/internal.h"
 #include "passes/pass.h"
 
 #include <set>
@@ -34,6 +35,16 @@ void set_activation(Node& n, const std::string& act, const std::vector<float>& p
   if (act.empty()) return;
   n.attributes.push_back(passes::make_attr_string("activation", act));
   if (!params.empty()) n.attributes.push_back(passes::make_attr_floats("activation_params", params));
+}
+
+int apply_runtime_patch(Model& model, passes::Patch patch) {
+  const int rewrites = patch.rewrites;
+  if (rewrites == 0) return 0;
+  Graph g = model.graph;
+  if (!passes::apply_patch(g, std::move(patch)).ok()) return 0;
+  model.graph = std::move(g);
+  if (model.opset(ops::kInternalDomain) == 0) model.opsets.push_back({std::string(ops::kInternalDomain), 1});
+  return rewrites;
 }
 
 }  // namespace sz0

@@ -3,6 +3,8 @@
 
 #include <sz0/graph.h>
 
+#include "passes/pass.h"
+
 #include <functional>
 #include <optional>
 #include <vector>
@@ -20,5 +22,9 @@ std::optional<std::vector<float>> activation_params(const Node& a, int64_t opset
 
 // Sets the activation and activation_params attributes of fused node `n`.
 void set_activation(Node& n, const std::string& act, const std::vector<float>& params);
+
+// Applies a runtime fusion's patch to the main graph (all or nothing) and imports the internal
+// opset; returns the patch's rewrites, 0 when it is empty or does not apply.
+int apply_runtime_patch(Model& model, passes::Patch patch);
 
 }  // namespace sz0

@@ -276,9 +276,14 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
   BufferPool* pool = this->pool.get();
   std::optional<MemoryPlanner::Run> arena;
   if (plan_memory && &cg == main && !parent) {
+    // The plan's key: the runtime inputs' types and shapes (constants never change).
     std::string sig;
-    for (const Tensor& t : frame.slots)
-      if (t.defined()) sig += fmt::format("{}:{};", static_cast<int>(t.dtype()), shape_str(t.shape()));
+    for (int s : cg.input_slots) {
+      const Tensor& t = frame.slots[s];
+      if (!t.defined()) continue;
+      sig += static_cast<char>('A' + static_cast<int>(t.dtype()));
+      for (int64_t d : t.shape()) sig.append(reinterpret_cast<const char*>(&d), sizeof d);
+    }
     arena.emplace(planner, std::move(sig), *pool, &in_place_nodes);
   }
   const std::vector<const Tensor*>* node_inputs = nullptr;

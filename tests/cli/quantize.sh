@@ -15,22 +15,7 @@ trap 'rm -rf "$work"' EXIT
 pass=0; fail=0
 py=/usr/bin/python3
 
-# expect NAME STATUS OUTPUT_FILE COMMAND...
-expect() {
-  local name="$1" want="$2" out="$3"; shift 3
-  "$@" >"$work/stdout" 2>"$work/stderr"
-  local rc=$?
-  if [ "$rc" != "$want" ]; then
-    echo "FAIL $name: exit $rc, expected $want; stderr: $(head -c 300 "$work/stderr")"; fail=$((fail+1)); return
-  fi
-  if [ "$want" = 1 ] && [ "$(wc -l <"$work/stderr")" != 1 ]; then
-    echo "FAIL $name: expected one line on stderr: $(head -c 300 "$work/stderr")"; fail=$((fail+1)); return
-  fi
-  if [ "$want" != 0 ] && [ -n "$out" ] && [ -e "$out" ]; then
-    echo "FAIL $name: $out was written"; fail=$((fail+1)); return
-  fi
-  echo "PASS $name: $(head -1 "$work/stderr")"; pass=$((pass+1))
-}
+source "$(dirname "$0")/expect.sh"
 
 "$sz0" zoo export mlp -o "$work/mlp.onnx" --batch 1 >/dev/null || { echo "FAIL: sz0 zoo export mlp"; exit 1; }
 e="$work/err_out.onnx"

@@ -7,30 +7,11 @@
 #include "unit/pass_test.h"
 #include "util/op_test.h"
 
-#include <map>
 
 using namespace sz0;
 using namespace sz0::test;
 
 namespace {
-
-std::map<std::string, int> run_both(const Model& m, const std::map<std::string, Tensor>& feeds, int threads) {
-  SessionOptions plain_opts, fast_opts;
-  plain_opts.optimize = false;
-  plain_opts.threads = fast_opts.threads = threads;
-  auto plain = Session::create(m, plain_opts);
-  auto fast = Session::create(m, fast_opts);
-  EXPECT_TRUE(plain.ok() && fast.ok());
-  if (!plain.ok() || !fast.ok()) return {};
-  auto want = (*plain)->run(feeds);
-  auto got = (*fast)->run(feeds);
-  EXPECT_TRUE(want.ok() && got.ok());
-  if (!want.ok() || !got.ok()) return {};
-  for (size_t i = 0; i < want->size(); ++i) EXPECT_TENSOR_NEAR((*got)[i], (*want)[i], 1e-4, 1e-4);
-  std::map<std::string, int> ops;
-  for (const Node& n : (*fast)->model().graph.nodes) ++ops[n.op_type];
-  return ops;
-}
 
 TEST(FuseAttention, SelfAttentionBlock) {
   for (int threads : {1, 2}) {
@@ -39,7 +20,7 @@ TEST(FuseAttention, SelfAttentionBlock) {
     b.output(b.self_attention(x, 3), "y");
     auto model = b.build();
     ASSERT_TRUE(model.ok()) << model.status().message();
-    auto ops = run_both(*model, {{"x", random_tensor(DType::Float, {2, 13, 24}, 40)}}, threads);
+    auto ops = expect_optimized_matches(*model, {{"x", random_tensor(DType::Float, {2, 13, 24}, 40)}}, threads);
     EXPECT_EQ(ops["Attention"], 1);
     EXPECT_EQ(ops["Softmax"], 0);
   }
@@ -65,7 +46,7 @@ TEST(FuseAttention, OddShapesAndMask) {
                                            {"k", random_tensor(DType::Float, {2, 7, 9}, 42)},
                                            {"v", random_tensor(DType::Float, {2, 9, 3}, 43)}};
     if (masked) feeds["mask"] = random_tensor(DType::Float, masks[masked], 44);
-    auto ops = run_both(m, feeds, 1);
+    auto ops = expect_optimized_matches(m, feeds);
     EXPECT_EQ(ops["Attention"], 1);
     EXPECT_EQ(ops["Add"], 0);
   }

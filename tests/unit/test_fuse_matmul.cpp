@@ -14,22 +14,7 @@ using namespace sz0::test;
 namespace {
 
 std::map<std::string, int> run_both(const Model& m, const std::string& input, const Shape& shape, int threads = 1) {
-  Tensor x = random_tensor(DType::Float, shape, 9);
-  SessionOptions plain_opts, fast_opts;
-  plain_opts.optimize = false;
-  plain_opts.threads = fast_opts.threads = threads;
-  auto plain = Session::create(m, plain_opts);
-  auto fast = Session::create(m, fast_opts);
-  EXPECT_TRUE(plain.ok() && fast.ok());
-  if (!plain.ok() || !fast.ok()) return {};
-  auto want = (*plain)->run({{input, x}});
-  auto got = (*fast)->run({{input, x}});
-  EXPECT_TRUE(want.ok() && got.ok());
-  if (!want.ok() || !got.ok()) return {};
-  for (size_t i = 0; i < want->size(); ++i) EXPECT_TENSOR_NEAR((*got)[i], (*want)[i], 1e-4, 1e-4);
-  std::map<std::string, int> ops;
-  for (const Node& n : (*fast)->model().graph.nodes) ++ops[n.op_type];
-  return ops;
+  return expect_optimized_matches(m, {{input, random_tensor(DType::Float, shape, 9)}}, threads);
 }
 
 TEST(FuseMatMul, TransformerFeedForwardWithGeluAndResidual) {

@@ -12,35 +12,10 @@ using namespace sz0::test;
 
 namespace {
 
-std::map<std::string, int> op_counts(const Model& m) {
-  std::map<std::string, int> c;
-  for (const Node& n : m.graph.nodes) ++c[n.op_type];
-  return c;
-}
-
 // Runs `m` with and without the rewrite on one random input; returns the optimized session's
 // op counts.
-std::map<std::string, int> check_same(Model m, const std::string& input, const Shape& shape, int threads = 1) {
-  Tensor x = random_tensor(DType::Float, shape, 5);
-  SessionOptions plain_opts, fast_opts;
-  plain_opts.optimize = false;
-  plain_opts.threads = fast_opts.threads = threads;
-  auto plain = Session::create(m, plain_opts);
-  auto fast = Session::create(m, fast_opts);
-  EXPECT_TRUE(plain.ok()) << plain.status().message();
-  EXPECT_TRUE(fast.ok()) << fast.status().message();
-  if (!plain.ok() || !fast.ok()) return {};
-  auto want = (*plain)->run({{input, x}});
-  auto got = (*fast)->run({{input, x}});
-  EXPECT_TRUE(want.ok()) << want.status().message();
-  EXPECT_TRUE(got.ok()) << got.status().message();
-  if (!want.ok() || !got.ok()) return {};
-  EXPECT_EQ(want->size(), got->size());
-  for (size_t i = 0; i < want->size() && i < got->size(); ++i) {
-    EXPECT_EQ((*want)[i].shape(), (*got)[i].shape());
-    EXPECT_TENSOR_NEAR((*got)[i], (*want)[i], 1e-4, 1e-4);
-  }
-  return op_counts((*fast)->model());
+std::map<std::string, int> check_same(const Model& m, const std::string& input, const Shape& shape, int threads = 1) {
+  return expect_optimized_matches(m, {{input, random_tensor(DType::Float, shape, 5)}}, threads);
 }
 
 }  // namespace

@@ -90,4 +90,26 @@ Tensor random_tensor(DType dtype, Shape shape, uint32_t seed, double lo, double 
   return ::testing::AssertionSuccess();
 }
 
+std::map<std::string, int> expect_optimized_matches(const Model& m, const std::map<std::string, Tensor>& feeds,
+                                                    int threads, double atol, double rtol) {
+  SessionOptions plain_opts, fast_opts;
+  plain_opts.optimize = false;
+  plain_opts.threads = fast_opts.threads = threads;
+  auto plain = Session::create(m, plain_opts);
+  auto fast = Session::create(m, fast_opts);
+  EXPECT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_TRUE(fast.ok()) << fast.status().message();
+  if (!plain.ok() || !fast.ok()) return {};
+  auto want = (*plain)->run(feeds);
+  auto got = (*fast)->run(feeds);
+  EXPECT_TRUE(want.ok()) << want.status().message();
+  EXPECT_TRUE(got.ok()) << got.status().message();
+  if (!want.ok() || !got.ok()) return {};
+  EXPECT_EQ(want->size(), got->size());
+  for (size_t i = 0; i < want->size() && i < got->size(); ++i) EXPECT_TENSOR_NEAR((*got)[i], (*want)[i], atol, rtol);
+  std::map<std::string, int> ops;
+  for (const Node& n : (*fast)->model().graph.nodes) ++ops[n.op_type];
+  return ops;
+}
+
 }  // namespace sz0::test

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -41,5 +42,11 @@ Tensor random_tensor(DType dtype, Shape shape, uint32_t seed, double lo = -1.0, 
 ::testing::AssertionResult tensors_close(const Tensor& actual, const Tensor& expected, double atol = 1e-5,
                                          double rtol = 1e-4);
 #define EXPECT_TENSOR_NEAR(actual, expected, ...) EXPECT_TRUE(::sz0::test::tensors_close(actual, expected, ##__VA_ARGS__))
+
+// Runs `m` with the session's rewrites off (SessionOptions::optimize = false, every op on its own
+// kernel) and on, over the same feeds; expects the same outputs within atol + rtol·|b|. Returns
+// the optimized session's op counts (by op type), empty when a session fails.
+std::map<std::string, int> expect_optimized_matches(const Model& m, const std::map<std::string, Tensor>& feeds,
+                                                    int threads = 1, double atol = 1e-4, double rtol = 1e-4);
 
 }  // namespace sz0::test

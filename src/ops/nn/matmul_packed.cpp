@@ -49,7 +49,6 @@ class PackedMatMul final : public Kernel {
   // `residual`: input index of R, or -1.
   Status init(const KernelInit& in, bool trans_b, float alpha, const Tensor* bias, int residual) {
     const Tensor& w = *constant_at(in, 1);
-    trans_b_ = trans_b;
     const int64_t k = trans_b ? w.dim(1) : w.dim(0), n = trans_b ? w.dim(0) : w.dim(1);
     kernels::pack_b(trans_b, k, n, w.data<float>(), w.dim(1), packed_);
     ep_.alpha = alpha;
@@ -91,7 +90,6 @@ class PackedMatMul final : public Kernel {
   kernels::PackedB packed_;
   kernels::SgemmEpilogue ep_;
   Tensor bias_;
-  bool trans_b_ = false;
   int residual_ = -1;
 };
 
