@@ -35,6 +35,21 @@ struct Sample {
   std::map<std::string, Tensor> inputs;
 };
 
+// A DATA directory listed once, its samples read one at a time: memory holds one sample
+// however many the directory has.
+class Dataset {
+ public:
+  // Lists the samples (sorted by name); fails when there are none.
+  static Result<Dataset> open(const std::string& dir, std::vector<std::string> input_names);
+  size_t size() const { return entries_.size(); }
+  Result<Sample> read(size_t i) const;
+
+ private:
+  std::string dir_;
+  std::vector<std::string> entries_;  // sample paths: .npz files or directories
+  std::vector<std::string> input_names_;
+};
+
 // Reads a DATA directory: one sub-directory per sample holding <input>.npy (or .pb) files,
 // or one .npz per sample, or ONNX test-data folders (test_data_set_*/input_K.pb, mapped to
 // `input_names` by position). Samples are sorted by name.

@@ -1,4 +1,4 @@
-// sz0 compare REF CAND [--data DATA] [--json FILE] [--iterations N]
+// sz0 compare REF CAND [--data DATA] [--labels FILE] [--json FILE] [--iterations N]
 // Runs two models (say a float32 model and its quantized copy) in sz0 on the same inputs and
 // reports how far the candidate's outputs are from the reference's, and the size and speed ratios.
 #include "cli/common.h"
@@ -24,55 +24,56 @@ struct CompareArgs {
   std::string cand;
   std::string data;
   std::string json;
+  std::string labels;
   int iterations = 20;
 };
 
-constexpr uint32_t kSeed = 0;        // generated inputs: fixed, so runs are comparable
-constexpr double kSqnrCap = 300.0;   // identical outputs: a finite stand-in for +inf dB
+constexpr uint32_t kSeed = 0;  // generated inputs: fixed, so runs are comparable
 
-struct Accum {
-  double dot = 0, ref_sq = 0, cand_sq = 0, err_sq = 0, max_abs = 0, sum_abs = 0;
-  int64_t count = 0, rows = 0, top1_same = 0;
-  bool class_scores = false;
-  bool finite = true;
-};
-
-void accumulate(Accum& a, const Tensor& ref, const Tensor& cand) {
-  const std::vector<double> r = ref.to_double(), c = cand.to_double();
-  for (size_t i = 0; i < r.size(); ++i) {
-    if (!std::isfinite(c[i])) a.finite = false;
-    const double e = r[i] - c[i];
-    a.dot += r[i] * c[i];
-    a.ref_sq += r[i] * r[i];
-    a.cand_sq += c[i] * c[i];
-    a.err_sq += e * e;
-    a.max_abs = std::max(a.max_abs, std::fabs(e));
-    a.sum_abs += std::fabs(e);
-  }
-  a.count += static_cast<int64_t>(r.size());
-  // Class scores: [rows, classes] with more than one class; agreement of the argmax per row.
-  if (ref.rank() == 2 && ref.dim(1) > 1) {
-    a.class_scores = true;
-    const int64_t rows = ref.dim(0), cols = ref.dim(1);
-    for (int64_t i = 0; i < rows; ++i) {
-      auto rb = r.begin() + i * cols, cb = c.begin() + i * cols;
-      a.top1_same += (std::max_element(rb, rb + cols) - rb) == (std::max_element(cb, cb + cols) - cb);
-    }
-    a.rows += rows;
-  }
-}
-
-nlohmann::json metrics(const Accum& a) {
+nlohmann::json metrics(const OutputAgreement& a) {
   nlohmann::json j;
-  const double denom = std::sqrt(a.ref_sq) * std::sqrt(a.cand_sq);
-  j["cosine"] = denom > 0 ? a.dot / denom : (a.ref_sq == a.cand_sq ? 1.0 : 0.0);
-  j["sqnr_db"] = a.err_sq > 0 ? std::min(kSqnrCap, 10 * std::log10(a.ref_sq / a.err_sq)) : kSqnrCap;
+  j["cosine"] = a.cosine();
+  j["sqnr_db"] = a.sqnr_db();
   j["max_abs_error"] = a.max_abs;
-  j["mean_abs_error"] = a.count ? a.sum_abs / static_cast<double>(a.count) : 0.0;
+  j["mean_abs_error"] = a.mean_abs_error();
   j["elements"] = a.count;
   j["finite"] = a.finite;
-  if (a.class_scores) j["top1_agreement"] = a.rows ? static_cast<double>(a.top1_same) / static_cast<double>(a.rows) : 1.0;
+  if (a.class_scores) j["top1_agreement"] = a.top1_agreement();
   return j;
+}
+
+// --labels FILE: one class index per line (blank lines and '#' comments skipped), one per row of
+// the class-score output, samples in DATA order.
+Result<std::vector<int64_t>> read_labels(const std::string& path) {
+  SZ0_ASSIGN(std::string text, read_file_bytes(path));
+  std::vector<int64_t> labels;
+  size_t pos = 0;
+  int line_no = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
+    line.erase(0, line.find_first_not_of(" \t\r"));
+    line.erase(line.find_last_not_of(" \t\r") + 1);
+    if (line.empty()) continue;
+    char* stop = nullptr;
+    const long long v = std::strtoll(line.c_str(), &stop, 10);
+    if (stop == line.c_str() || *stop != '\0' || v < 0) return error("{}:{}: expected a class index, got '{}'", path, line_no, line);
+    labels.push_back(v);
+  }
+  if (labels.empty()) return error("{}: no labels", path);
+  return labels;
+}
+
+int64_t argmax_row(const Tensor& t, int64_t row) {
+  const int64_t cols = t.dim(1);
+  int64_t best = 0;
+  for (int64_t j = 1; j < cols; ++j)
+    if (t.get_double(row * cols + j) > t.get_double(row * cols + best)) best = j;
+  return best;
 }
 
 // The sample's tensors cast to the types `model` declares (a float16-input candidate gets float16).
@@ -131,7 +132,13 @@ Status compare(const CompareArgs& a) {
   if ((*ref)->outputs().size() != (*cand)->outputs().size())
     return error("{}: {} outputs, but {} has {}", a.cand, (*cand)->outputs().size(), a.ref, (*ref)->outputs().size());
 
-  std::vector<Accum> acc((*ref)->outputs().size());
+  std::vector<int64_t> labels;
+  if (!a.labels.empty()) {
+    if (a.data.empty()) return error("--labels needs --data: labels belong to the DATA samples");
+    SZ0_ASSIGN(labels, read_labels(a.labels));
+  }
+  std::vector<OutputAgreement> acc((*ref)->outputs().size());
+  int64_t labelled = 0, ref_correct = 0, cand_correct = 0, label_output = -1;
   for (const auto& s : samples) {
     auto r = (*ref)->run(feeds_for(ref_model, s));
     if (!r.ok()) return r.status().context(a.ref);
@@ -141,7 +148,18 @@ Status compare(const CompareArgs& a) {
       if ((*r)[i].shape() != (*c)[i].shape())
         return error("{}: output '{}' has shape {}, reference {}", a.cand, (*cand)->outputs()[i].name,
                      shape_str((*c)[i].shape()), shape_str((*r)[i].shape()));
-      accumulate(acc[i], (*r)[i], (*c)[i]);
+      acc[i].add((*r)[i], (*c)[i]);
+      // Accuracy on the first output holding class scores.
+      const Tensor& rt = (*r)[i];
+      if (!labels.empty() && rt.rank() == 2 && rt.dim(1) > 1 && (label_output < 0 || label_output == static_cast<int64_t>(i))) {
+        label_output = static_cast<int64_t>(i);
+        for (int64_t row = 0; row < rt.dim(0); ++row, ++labelled) {
+          if (labelled >= static_cast<int64_t>(labels.size()))
+            return error("{}: {} labels, but the samples have more rows", a.labels, labels.size());
+          ref_correct += argmax_row(rt, row) == labels[labelled];
+          cand_correct += argmax_row((*c)[i], row) == labels[labelled];
+        }
+      }
     }
   }
   SZ0_ASSIGN(double ref_ms, median_ms(**ref, feeds_for(ref_model, samples.front()), a.iterations, a.ref));
@@ -160,6 +178,16 @@ Status compare(const CompareArgs& a) {
     m["name"] = (*ref)->outputs()[i].name;
     j["outputs"].push_back(m);
   }
+  if (!labels.empty()) {
+    if (label_output < 0) return error("{}: no output holds class scores ([rows, classes]) to score labels against", a.ref);
+    if (labelled != static_cast<int64_t>(labels.size()))
+      return error("{}: {} labels for {} rows of output '{}'", a.labels, labels.size(), labelled,
+                   (*ref)->outputs()[label_output].name);
+    j["accuracy"] = {{"output", (*ref)->outputs()[label_output].name},
+                     {"rows", labelled},
+                     {"reference", static_cast<double>(ref_correct) / static_cast<double>(labelled)},
+                     {"candidate", static_cast<double>(cand_correct) / static_cast<double>(labelled)}};
+  }
   j["file_size_ratio"] = ref_size > 0 ? cand_size / ref_size : 0.0;
   j["latency_ms"] = {{"reference_median", ref_ms}, {"candidate_median", cand_ms}};
   j["latency_ratio"] = ref_ms > 0 ? cand_ms / ref_ms : 0.0;
@@ -174,6 +202,10 @@ Status compare(const CompareArgs& a) {
                 m["cosine"].get<double>(), m["sqnr_db"].get<double>(), m["max_abs_error"].get<double>(),
                 m["mean_abs_error"].get<double>(), top1.c_str());
   }
+  if (j.contains("accuracy"))
+    std::printf("\naccuracy    reference %.4f, candidate %.4f (%lld labelled rows of '%s')\n",
+                j["accuracy"]["reference"].get<double>(), j["accuracy"]["candidate"].get<double>(),
+                static_cast<long long>(labelled), j["accuracy"]["output"].get<std::string>().c_str());
   std::printf("\nfile size   ratio %.3f (candidate / reference)\n", j["file_size_ratio"].get<double>());
   std::printf("latency     ratio %.3f (median %.3f ms / %.3f ms, 1 thread, %d iterations)\n",
               j["latency_ratio"].get<double>(), cand_ms, ref_ms, a.iterations);
@@ -190,6 +222,7 @@ void add_compare(CLI::App& app, int& rc) {
   cmd->add_option("cand", args->cand, "Candidate ONNX model (e.g. quantized)")->required();
   cmd->add_option("--data", args->data, "Samples (DATA directory); default: generated inputs, fixed seed");
   cmd->add_option("--json", args->json, "Write the metrics as JSON");
+  cmd->add_option("--labels", args->labels, "Class index per sample row (text, one per line): adds accuracy");
   cmd->add_option("--iterations", args->iterations, "Timed runs per model (default 20)");
   cmd->callback([args, &rc]() {
     Status s = compare(*args);

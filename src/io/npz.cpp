@@ -139,39 +139,63 @@ Status write_npz(const std::map<std::string, Tensor>& tensors, const std::string
   return write_file_atomic(path, zip);
 }
 
-Result<std::vector<Sample>> read_dataset(const std::string& dir, const std::vector<std::string>& input_names) {
-  if (!fs::is_directory(dir)) return error("{}: data directory not found", dir);
-  std::vector<fs::path> entries;
-  for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e.path());
-  std::sort(entries.begin(), entries.end());
-  std::vector<Sample> samples;
-  for (const fs::path& p : entries) {
-    Sample s;
-    s.id = p.filename().string();
-    if (fs::is_regular_file(p) && p.extension() == ".npz") {
-      SZ0_ASSIGN(s.inputs, read_npz(p.string()));
-    } else if (fs::is_directory(p)) {
-      const bool onnx_set = s.id.rfind("test_data_set_", 0) == 0;
-      std::vector<fs::path> files;
-      for (const auto& f : fs::directory_iterator(p)) files.push_back(f.path());
-      std::sort(files.begin(), files.end());
-      for (const fs::path& f : files) {
-        const std::string stem = f.stem().string();
-        if (onnx_set) {
-          if (stem.rfind("input_", 0) != 0 || f.extension() != ".pb") continue;
-          const size_t k = std::stoul(stem.substr(6));
-          if (k >= input_names.size()) return error("{}: the model has only {} inputs", f.string(), input_names.size());
-          SZ0_ASSIGN(s.inputs[input_names[k]], read_tensor_file(f.string()));
-        } else if (f.extension() == ".npy" || f.extension() == ".pb") {
-          SZ0_ASSIGN(s.inputs[stem], read_tensor_file(f.string()));
-        }
-      }
-    } else {
-      continue;  // labels files and the like live beside the samples
-    }
-    if (!s.inputs.empty()) samples.push_back(std::move(s));
+Result<Dataset> Dataset::open(const std::string& dir, std::vector<std::string> input_names) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return error("{}: data directory not found", dir);
+  Dataset d;
+  d.dir_ = dir;
+  d.input_names_ = std::move(input_names);
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const fs::path& p = e.path();
+    // Labels files and the like live beside the samples.
+    if ((fs::is_regular_file(p, ec) && p.extension() == ".npz") || fs::is_directory(p, ec)) d.entries_.push_back(p.string());
   }
-  if (samples.empty()) return error("{}: no samples (expected sub-directories of .npy files, .npz files or test_data_set_*)", dir);
+  if (ec) return error("{}: {}", dir, ec.message());
+  std::sort(d.entries_.begin(), d.entries_.end());
+  if (d.entries_.empty())
+    return error("{}: no samples (expected sub-directories of .npy files, .npz files or test_data_set_*)", dir);
+  return d;
+}
+
+Result<Sample> Dataset::read(size_t i) const {
+  if (i >= entries_.size()) return error("{}: sample {} of {}", dir_, i, entries_.size());
+  const fs::path p(entries_[i]);
+  Sample s;
+  s.id = p.filename().string();
+  if (p.extension() == ".npz") {
+    SZ0_ASSIGN(s.inputs, read_npz(p.string()));
+  } else {
+    const bool onnx_set = s.id.rfind("test_data_set_", 0) == 0;
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& f : fs::directory_iterator(p, ec)) files.push_back(f.path());
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      const std::string stem = f.stem().string();
+      if (onnx_set) {
+        if (stem.rfind("input_", 0) != 0 || f.extension() != ".pb") continue;
+        const std::string digits = stem.substr(6);
+        if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+          return error("{}: expected input_<number>.pb", f.string());
+        const size_t k = std::stoul(digits);
+        if (k >= input_names_.size()) return error("{}: the model has only {} inputs", f.string(), input_names_.size());
+        SZ0_ASSIGN(s.inputs[input_names_[k]], read_tensor_file(f.string()));
+      } else if (f.extension() == ".npy" || f.extension() == ".pb") {
+        SZ0_ASSIGN(s.inputs[stem], read_tensor_file(f.string()));
+      }
+    }
+  }
+  if (s.inputs.empty()) return error("{}: sample holds no .npy or .pb tensors", p.string());
+  return s;
+}
+
+Result<std::vector<Sample>> read_dataset(const std::string& dir, const std::vector<std::string>& input_names) {
+  SZ0_ASSIGN(Dataset d, Dataset::open(dir, input_names));
+  std::vector<Sample> samples;
+  for (size_t i = 0; i < d.size(); ++i) {
+    SZ0_ASSIGN(Sample s, d.read(i));
+    samples.push_back(std::move(s));
+  }
   return samples;
 }
 
