@@ -42,13 +42,22 @@ nlohmann::json metrics(const OutputAgreement& a) {
   return j;
 }
 
-// --labels FILE: one class index per line (blank lines and '#' comments skipped), one per row of
-// the class-score output, samples in DATA order.
-Result<std::vector<int64_t>> read_labels(const std::string& path) {
+// --labels FILE: either one class index per line (blank lines and '#' comments skipped), one per
+// row of the class-score output, samples in DATA order; or CSV lines "sample,label[,...]" (a
+// header line allowed, as `sz0 zoo data` writes), one label per sample id, put in DATA order.
+Result<std::vector<int64_t>> read_labels(const std::string& path, const std::vector<std::string>& sample_ids) {
   SZ0_ASSIGN(std::string text, read_file_bytes(path));
   std::vector<int64_t> labels;
+  std::map<std::string, int64_t> by_id;
+  bool csv = false;
   size_t pos = 0;
   int line_no = 0;
+  auto parse_index = [&](const std::string& field, int64_t& v) {
+    char* stop = nullptr;
+    const long long x = std::strtoll(field.c_str(), &stop, 10);
+    v = x;
+    return stop != field.c_str() && *stop == '\0' && x >= 0;
+  };
   while (pos <= text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
@@ -59,10 +68,28 @@ Result<std::vector<int64_t>> read_labels(const std::string& path) {
     line.erase(0, line.find_first_not_of(" \t\r"));
     line.erase(line.find_last_not_of(" \t\r") + 1);
     if (line.empty()) continue;
-    char* stop = nullptr;
-    const long long v = std::strtoll(line.c_str(), &stop, 10);
-    if (stop == line.c_str() || *stop != '\0' || v < 0) return error("{}:{}: expected a class index, got '{}'", path, line_no, line);
+    int64_t v = 0;
+    if (const size_t comma = line.find(','); comma != std::string::npos) {
+      csv = true;
+      const size_t next = line.find(',', comma + 1);
+      const std::string id = line.substr(0, comma);
+      const std::string field = line.substr(comma + 1, next == std::string::npos ? std::string::npos : next - comma - 1);
+      if (!parse_index(field, v)) {
+        if (by_id.empty()) continue;  // a header line
+        return error("{}:{}: expected a class index in the second column, got '{}'", path, line_no, field);
+      }
+      by_id[id] = v;
+      continue;
+    }
+    if (!parse_index(line, v)) return error("{}:{}: expected a class index, got '{}'", path, line_no, line);
     labels.push_back(v);
+  }
+  if (csv) {
+    for (const std::string& id : sample_ids) {
+      auto it = by_id.find(id);
+      if (it == by_id.end()) return error("{}: no label for sample '{}'", path, id);
+      labels.push_back(it->second);
+    }
   }
   if (labels.empty()) return error("{}: no labels", path);
   return labels;
@@ -110,12 +137,16 @@ Status compare(const CompareArgs& a) {
   SZ0_ASSIGN(Model ref_model, load_model(a.ref));
   SZ0_ASSIGN(Model cand_model, load_model(a.cand));
   std::vector<std::map<std::string, Tensor>> samples;
+  std::vector<std::string> sample_ids;
   if (!a.data.empty()) {
     std::vector<std::string> names;
     for (const ValueInfo* v : ref_model.graph.runtime_inputs()) names.push_back(v->name);
     SZ0_ASSIGN(auto ds, read_dataset(a.data, names));
     if (ds.empty()) return error("{}: no samples", a.data);
-    for (auto& s : ds) samples.push_back(std::move(s.inputs));
+    for (auto& s : ds) {
+      sample_ids.push_back(s.id);
+      samples.push_back(std::move(s.inputs));
+    }
   } else {
     samples.push_back(generated_sample(ref_model, kSeed));
   }
@@ -135,7 +166,7 @@ Status compare(const CompareArgs& a) {
   std::vector<int64_t> labels;
   if (!a.labels.empty()) {
     if (a.data.empty()) return error("--labels needs --data: labels belong to the DATA samples");
-    SZ0_ASSIGN(labels, read_labels(a.labels));
+    SZ0_ASSIGN(labels, read_labels(a.labels, sample_ids));
   }
   std::vector<OutputAgreement> acc((*ref)->outputs().size());
   int64_t labelled = 0, ref_correct = 0, cand_correct = 0, label_output = -1;
@@ -222,7 +253,7 @@ void add_compare(CLI::App& app, int& rc) {
   cmd->add_option("cand", args->cand, "Candidate ONNX model (e.g. quantized)")->required();
   cmd->add_option("--data", args->data, "Samples (DATA directory); default: generated inputs, fixed seed");
   cmd->add_option("--json", args->json, "Write the metrics as JSON");
-  cmd->add_option("--labels", args->labels, "Class index per sample row (text, one per line): adds accuracy");
+  cmd->add_option("--labels", args->labels, "Class labels (one index per line, or CSV sample,label): adds accuracy");
   cmd->add_option("--iterations", args->iterations, "Timed runs per model (default 20)");
   cmd->callback([args, &rc]() {
     Status s = compare(*args);
