@@ -50,6 +50,14 @@ struct OptimizeReport {
   int rounds = 0;                                         // pipeline rounds run
 };
 
+// Raises the ai.onnx opset to `target` (no-op when it is already there), rewriting the nodes
+// whose schema changed on the way, each keeping its meaning: Slice, Pad, TopK, Clip attributes
+// become inputs; Squeeze, Unsqueeze, ReduceSum axes and Split sizes become inputs (13);
+// inference Dropout becomes Identity; Scatter becomes ScatterElements; Softmax, LogSoftmax and
+// Hardmax over a non-last axis are wrapped in Flatten/Reshape (their pre-13 2-D view). Upsample
+// and Resize before 11 are refused. On error the model may be partly rewritten.
+Status upgrade_opset(Model& model, int64_t target);
+
 // Rewrites `model` in place. Graph input and output names, and the outputs' values, are kept.
 // On error the model may be partly rewritten; callers that need the original keep a copy.
 Result<OptimizeReport> optimize_model(Model& model, const OptimizeOptions& opts);

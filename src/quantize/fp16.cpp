@@ -73,7 +73,10 @@ void count_parameters(const Model& model, int64_t& elements, int64_t& bytes) {
     }
   for (const Node& n : model.graph.nodes)
     if (n.op_type == "Constant")
-      if (const Tensor* t = n.attr_tensor("value"); t && dtype_is_float(t->dtype())) bytes += static_cast<int64_t>(t->nbytes());
+      if (const Tensor* t = n.attr_tensor("value"); t && dtype_is_float(t->dtype())) {
+        elements += t->numel();
+        bytes += static_cast<int64_t>(t->nbytes());
+      }
 }
 
 Status convert_fp16(Model& model, const QuantizeOptions& options, const std::map<std::string, double>& ranges,

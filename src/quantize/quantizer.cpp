@@ -103,9 +103,13 @@ bool all_finite(const Tensor& t) {
   return true;
 }
 
+// Bytes of every stored tensor: initializers and Constant nodes (exporters use either).
 int64_t initializer_bytes(const Model& m) {
   int64_t b = 0;
   for (auto& [name, t] : m.graph.initializers) b += static_cast<int64_t>(t.nbytes());
+  for (const Node& n : m.graph.nodes)
+    if (n.op_type == "Constant")
+      if (const Tensor* t = n.attr_tensor("value")) b += static_cast<int64_t>(t->nbytes());
   return b;
 }
 
@@ -189,12 +193,23 @@ Status build_int8(const Model& float_model, const Int8Plan& plan, const std::set
 Result<QuantizeReport> quantize_int8(Model& model, const QuantizeOptions& o) {
   QuantizeReport report;
   report.type = o.type;
-  int64_t elements = 0;
-  quant::count_parameters(model, report.parameters, elements);
+  int64_t float_bytes = 0;
+  quant::count_parameters(model, report.parameters, float_bytes);
   report.bytes_before = initializer_bytes(model);
   const Model float_model = model;
   Int8Plan plan;
   plan.optimized = model;
+  // Per-channel DequantizeLinear needs opset 13 (QuantizeLinear 10, DynamicQuantizeLinear 11).
+  const int64_t need = o.type == QuantizationType::Int8Dynamic ? 11 : 10;
+  if (plan.optimized.opset("") < 13) {
+    Model upgraded = plan.optimized;
+    Status up = upgrade_opset(upgraded, 13);
+    if (up.ok()) {
+      plan.optimized = std::move(upgraded);
+    } else if (plan.optimized.opset("") < need) {
+      return up.context(fmt::format("INT8 needs ai.onnx opset {} or newer (the model has {})", need, model.opset("")));
+    }
+  }
   // The standard optimizations first: a BatchNormalization folded into its Conv after the
   // weights were quantized would scale int8 values; folded before, the scales absorb it.
   OptimizeOptions oo;
