@@ -8,6 +8,7 @@
 #include "runtime/arena.h"
 #include "runtime/fuse_attention.h"
 #include "runtime/fuse_matmul.h"
+#include "runtime/fuse_qdq.h"
 #include "runtime/layout.h"
 
 #include <omp.h>
@@ -380,6 +381,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
     if (optimize_model(optimized, oo).ok()) im.model = std::move(optimized);
     fuse_matmul_epilogues(im.model);
     fuse_attention(im.model);
+    fuse_qdq(im.model);
   }
   // Kernels built now (oneDNN primitives) size their work split by the thread count in force.
   omp_set_num_threads(im.threads);

@@ -1,0 +1,268 @@
+// QConv: a 1-D or 2-D convolution of 8-bit activations by int8 weights on oneDNN's int8
+// convolution, which the session makes of DequantizeLinear → Conv → [activation] →
+// [QuantizeLinear] (runtime/fuse_qdq.cpp). oneDNN's optimized int8 kernels for this CPU take
+// channels-last tensors only, so the input is reordered to NHWC and the output back to NCHW
+// inside the kernel; the weights are reordered once.
+//
+// Inputs: X [N, C, (H,) W] uint8 or int8; W [M, C / group, (kh,) kw] int8 initializer; B
+// (optional) [M] float initializer, in real units.
+// Attributes: those of Conv, and
+//   x_scale (float), x_zero_point (int)     X's quantization
+//   w_scales (floats)                       one, or one per output channel
+//   output (string)                         "uint8" / "int8": Y = saturate(round(y / y_scale) +
+//                                           y_zero_point); absent: Y = y in float32
+//   y_scale (float), y_zero_point (int)     for an 8-bit output
+//   activation, activation_params           Relu, LeakyRelu, Clip (any fusable one for float Y)
+// where y = act(x_scale · w_scale[m] · Σ (X - x_zero_point) · W + B[m]).
+#include "ops/internal.h"
+#include "ops/quant/qdnnl.h"
+#include "ops/quant/quant_util.h"
+
+#include <map>
+#include <mutex>
+
+namespace sz0::ops::quant {
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+using dims = dnnl::memory::dims;
+
+Status infer_qconv(InferContext& ctx) {
+  if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
+  const TypeInfo& x = ctx.in(0);
+  ctx.out(0).dtype = fused_output_type(ctx.node);
+  if (x.dtype != DType::Undefined && !is_q8(x.dtype)) return ctx.fail("expects uint8 or int8, got {}", dtype_name(x.dtype));
+  TypeInfo xf = x;
+  xf.dtype = DType::Float;
+  SZ0_ASSIGN(ctx.out(0).shape, conv_dims(ctx.node, xf, ctx.in(1)));
+  return {};
+}
+
+// What the primitive needs from the node, parsed once.
+struct QConvParams {
+  int64_t group = 1, out_c = 0;
+  float x_scale = 1, y_scale = 0;  // y_scale 0: float output
+  int32_t x_zp = 0, y_zp = 0;
+  DType out_type = DType::Float;
+  std::vector<float> out_scales;   // per output channel (one when they are all equal)
+  std::vector<float> bias_acc;     // B in accumulator units; empty when there is none
+  dnnl::post_ops post_ops;
+};
+
+Result<QConvParams> parse_params(const Node& node, const Tensor& w, const Tensor* b) {
+  QConvParams p;
+  if (w.dtype() != DType::Int8 || (w.rank() != 3 && w.rank() != 4))
+    return error("{}: W must be an int8 3-D or 4-D initializer", node.label());
+  p.group = node.attr_int("group", 1);
+  p.out_c = w.dim(0);
+  if (p.group < 1 || p.out_c % p.group != 0) return error("{}: {} output channels in {} groups", node.label(), p.out_c, p.group);
+  p.x_scale = node.attr_float("x_scale", 0.f);
+  p.x_zp = static_cast<int32_t>(node.attr_int("x_zero_point", 0));
+  p.out_type = fused_output_type(node);
+  if (p.out_type != DType::Float) {
+    p.y_scale = node.attr_float("y_scale", 0.f);
+    p.y_zp = static_cast<int32_t>(node.attr_int("y_zero_point", 0));
+    if (!(p.y_scale > 0)) return error("{}: y_scale must be positive", node.label());
+  }
+  const std::vector<float> ws = node.attr_floats("w_scales");
+  if (ws.size() != 1 && static_cast<int64_t>(ws.size()) != p.out_c)
+    return error("{}: w_scales has {} values for {} output channels", node.label(), ws.size(), p.out_c);
+  if (!(p.x_scale > 0)) return error("{}: x_scale must be positive", node.label());
+  if (b && (b->dtype() != DType::Float || b->numel() != p.out_c))
+    return error("{}: B must hold {} floats", node.label(), p.out_c);
+  for (size_t m = 0; m < ws.size(); ++m) {
+    // The accumulator holds Σ x·w in units of x_scale·w_scale[m]; oneDNN adds the bias to it
+    // before scaling.
+    const float acc_unit = p.x_scale * ws[m];
+    if (!(acc_unit > 0)) return error("{}: w_scales must be positive", node.label());
+    p.out_scales.push_back(p.y_scale > 0 ? acc_unit / p.y_scale : acc_unit);
+  }
+  if (b) {
+    for (int64_t m = 0; m < p.out_c; ++m)
+      p.bias_acc.push_back(b->data<float>()[m] / (p.x_scale * ws[ws.size() == 1 ? 0 : m]));
+  }
+  SZ0_TRY(append_quant_activation(node, p.y_scale, p.post_ops));
+  return p;
+}
+
+struct Plan {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward conv;
+  dnnl::memory user_src, user_dst, src, dst;  // user_*: NC(H)W; src, dst: channels last
+  dnnl::memory src_as_input;                   // src's buffer typed as the input (int8 input)
+  dnnl::reorder to_nhwc, to_nchw;
+  Shape out_shape;
+  // Without VNNI oneDNN halves the weights for an int8 source (losing their last bit): an int8
+  // input is shifted to uint8 instead (x + 128, zero point + 128: the same differences).
+  bool flip_sign = false;
+  int32_t src_zp = 0;
+  dnnl::memory src_zp_mem;
+};
+
+// Builds the primitive for input type `xt` and shape `xs`; nullopt when oneDNN rejects it.
+std::optional<Plan> build_plan(const Node& node, const QConvParams& p, DType xt, const Shape& xs, const Tensor& w) {
+  const int nd = static_cast<int>(w.rank()) - 2;
+  const auto src_dt = dnnl_type(xt), dst_dt = dnnl_type(p.out_type);
+  if (!src_dt || !is_q8(xt) || !dst_dt || static_cast<int>(xs.size()) != nd + 2 || xs[1] != w.dim(1) * p.group) return std::nullopt;
+  auto g = parse_window(node, Shape(w.shape().begin() + 2, w.shape().end()), false);
+  if (!g.ok()) return std::nullopt;
+  auto out_sp = window_out_shape(node, *g, Shape(xs.begin() + 2, xs.end()));
+  if (!out_sp.ok()) return std::nullopt;
+  for (int64_t d : *out_sp)
+    if (d <= 0) return std::nullopt;
+  dims src_dims{xs[0], xs[1]}, dst_dims{xs[0], p.out_c}, strides, dil, pad_l, pad_r;
+  dims wdims = p.group == 1 ? dims{p.out_c, w.dim(1)} : dims{p.group, p.out_c / p.group, w.dim(1)};
+  for (int d = 0; d < nd; ++d) {
+    src_dims.push_back(xs[2 + d]);
+    dst_dims.push_back((*out_sp)[d]);
+    wdims.push_back(w.dim(2 + d));
+    strides.push_back(g->strides[d]);
+    dil.push_back(g->dilations[d] - 1);
+    pad_l.push_back(g->pads[d]);
+    pad_r.push_back(g->pads[nd + d]);
+  }
+  const tag plain = nd == 1 ? tag::ncw : tag::nchw, last = nd == 1 ? tag::nwc : tag::nhwc;
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(p.out_scales.size() == 1 ? 0 : 1 << 1, p.out_scales);
+  const bool flip = xt == DType::Int8;
+  const int32_t src_zp = flip ? p.x_zp + 128 : p.x_zp;
+  if (src_zp != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  if (p.y_zp != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
+  attr.set_post_ops(p.post_ops);
+  auto& eng = dnnl_cpu_engine();
+  try {
+    const dnnl::memory::desc src_md(src_dims, dt::u8, last), dst_md(dst_dims, *dst_dt, last);
+    const dnnl::memory::desc w_md(wdims, dt::s8, tag::any), b_md(dims{p.out_c}, dt::f32, tag::x);
+    const auto fwd = dnnl::prop_kind::forward_inference;
+    const auto alg = dnnl::algorithm::convolution_direct;
+    auto desc = p.bias_acc.empty() ? dnnl::convolution_forward::desc(fwd, alg, src_md, w_md, dst_md, strides, dil, pad_l, pad_r)
+                                   : dnnl::convolution_forward::desc(fwd, alg, src_md, w_md, b_md, dst_md, strides, dil, pad_l, pad_r);
+    Plan plan;
+    plan.pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng);
+    if (is_reference_impl(plan.pd.impl_info_str())) return std::nullopt;
+    plan.conv = dnnl::convolution_forward(plan.pd);
+    plan.user_src = dnnl::memory(dnnl::memory::desc(src_dims, *src_dt, plain), eng, DNNL_MEMORY_NONE);
+    plan.user_dst = dnnl::memory(dnnl::memory::desc(dst_dims, *dst_dt, plain), eng, DNNL_MEMORY_NONE);
+    plan.src = dnnl::memory(plan.pd.src_desc(), eng);
+    plan.dst = dnnl::memory(plan.pd.dst_desc(), eng);
+    plan.src_as_input = dnnl::memory(dnnl::memory::desc(src_dims, *src_dt, last), eng, plan.src.get_data_handle());
+    plan.to_nhwc = dnnl::reorder(plan.user_src, plan.src_as_input);
+    plan.flip_sign = flip;
+    plan.src_zp = src_zp;
+    plan.to_nchw = dnnl::reorder(plan.dst, plan.user_dst);
+    plan.out_shape = Shape(dst_dims.begin(), dst_dims.end());
+    return plan;
+  } catch (const dnnl::error&) {
+    return std::nullopt;
+  }
+}
+
+class QConv final : public Kernel {
+ public:
+  Status init(const KernelInit& in) {
+    node_ = &in.node;
+    const Tensor* w = in.constants.size() > 1 ? in.constants[1] : nullptr;
+    const Tensor* b = in.node.has_input(2) ? (in.constants.size() > 2 ? in.constants[2] : nullptr) : nullptr;
+    if (!w) return error("{}: W must be an initializer", node_->label());
+    if (in.node.has_input(2) && !b) return error("{}: B must be an initializer", node_->label());
+    w_ = *w;
+    SZ0_ASSIGN(p_, parse_params(in.node, w_, b));
+    if (!p_.bias_acc.empty())
+      bias_ = dnnl::memory(dnnl::memory::desc({p_.out_c}, dt::f32, tag::x), dnnl_cpu_engine(), p_.bias_acc.data());
+    y_zp_ = p_.y_zp;
+    auto& eng = dnnl_cpu_engine();
+    y_zp_mem_ = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &y_zp_);
+    if (!in.inputs.empty() && in.inputs[0].fully_known() && is_q8(in.inputs[0].dtype))
+      SZ0_TRY(prepare(in.inputs[0].dtype, in.inputs[0].concrete()).status());
+    return {};
+  }
+
+  Status run(KernelContext& ctx) override {
+    const Tensor& x = ctx.in(0);
+    SZ0_ASSIGN(Plan * p, prepare(x.dtype(), x.shape()));
+    Tensor& y = ctx.output_for_overwrite(0);
+    if (y.shape() != p->out_shape || y.dtype() != p_.out_type)
+      return ctx.fail("output {} differs from the plan's {}", shape_str(y.shape()), shape_str(p->out_shape));
+    auto& stream = dnnl_thread_stream();
+    p->user_src.set_data_handle(const_cast<void*>(x.raw()));
+    p->user_dst.set_data_handle(y.raw());
+    p->to_nhwc.execute(stream, p->user_src, p->src_as_input);
+    if (p->flip_sign) {
+      stream.wait();
+      uint8_t* v = static_cast<uint8_t*>(p->src.get_data_handle());
+      const int64_t n = x.numel();
+      for (int64_t i = 0; i < n; ++i) v[i] ^= 0x80u;
+    }
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, p->src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, p->dst}};
+    if (bias_.get(true)) args.emplace(DNNL_ARG_BIAS, bias_);
+    if (p->src_zp != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, p->src_zp_mem);
+    if (y_zp_ != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, y_zp_mem_);
+    p->conv.execute(stream, args);
+    p->to_nchw.execute(stream, p->dst, p->user_dst);
+    stream.wait();
+    return {};
+  }
+
+ private:
+  Result<Plan*> prepare(DType xt, const Shape& xs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto key = std::make_pair(xt, xs);
+    if (auto it = plans_.find(key); it != plans_.end()) return &it->second;
+    std::optional<Plan> plan = build_plan(*node_, p_, xt, xs, w_);
+    if (!plan) return error("{}: oneDNN has no int8 convolution for input {} {}", node_->label(), dtype_name(xt), shape_str(xs));
+    try {
+      // Weights in the primitive's layout, reordered once per distinct layout.
+      if (!weights_.get(true) || weights_.get_desc() != plan->pd.weights_desc()) {
+        auto& eng = dnnl_cpu_engine();
+        const int nd = static_cast<int>(w_.rank()) - 2;
+        dims wd = p_.group == 1 ? dims{p_.out_c, w_.dim(1)} : dims{p_.group, p_.out_c / p_.group, w_.dim(1)};
+        for (int d = 0; d < nd; ++d) wd.push_back(w_.dim(2 + d));
+        const tag wt = nd == 1 ? (p_.group == 1 ? tag::oiw : tag::goiw) : (p_.group == 1 ? tag::oihw : tag::goihw);
+        dnnl::memory user(dnnl::memory::desc(wd, dt::s8, wt), eng, const_cast<void*>(w_.raw()));
+        weights_ = dnnl::memory(plan->pd.weights_desc(), eng);
+        dnnl::stream s(eng);
+        dnnl::reorder(user, weights_).execute(s, user, weights_);
+        s.wait();
+      }
+    } catch (const dnnl::error& e) {
+      return error("{}: oneDNN cannot reorder the weights: {}", node_->label(), e.what());
+    }
+    Plan& placed = plans_.emplace(key, std::move(*plan)).first->second;
+    placed.src_zp_mem = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), dnnl_cpu_engine(), &placed.src_zp);
+    return &placed;
+  }
+
+  const Node* node_ = nullptr;
+  Tensor w_;
+  QConvParams p_;
+  int32_t y_zp_ = 0;
+  dnnl::memory weights_, bias_, y_zp_mem_;
+  std::mutex mu_;
+  std::map<std::pair<DType, Shape>, Plan> plans_;
+};
+
+Result<std::unique_ptr<Kernel>> make_qconv(const KernelInit& init) {
+  auto k = std::make_unique<QConv>();
+  SZ0_TRY(k->init(init));
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+// Where the input's type and shape are known, only configurations oneDNN runs with an optimized
+// kernel (the reference one is far slower than the float graph); otherwise the plan is built on
+// first use.
+bool accepts_qconv(const KernelInit& init) {
+  const Tensor* w = init.constants.size() > 1 ? init.constants[1] : nullptr;
+  const Tensor* b = init.node.has_input(2) && init.constants.size() > 2 ? init.constants[2] : nullptr;
+  if (!w || (init.node.has_input(2) && !b) || !weights_exact_here(*w)) return false;
+  auto p = parse_params(init.node, *w, b);
+  if (!p.ok()) return false;
+  if (init.inputs.empty() || !init.inputs[0].fully_known() || !is_q8(init.inputs[0].dtype)) return true;
+  return build_plan(init.node, *p, init.inputs[0].dtype, init.inputs[0].concrete(), *w).has_value();
+}
+
+SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QConv", .since = 1, .infer = infer_qconv, .factory = make_qconv,
+                .accepts = accepts_qconv, .kernel_name = "onednn_int8");
+
+}  // namespace
+}  // namespace sz0::ops::quant

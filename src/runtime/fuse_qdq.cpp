@@ -1,0 +1,483 @@
+// Quantized pattern fusion; see fuse_qdq.h.
+//
+// A pattern is fused only when its parameters are constants of the shapes the kernels take
+// (per-tensor activation scales and zero points; weight scales per tensor or per output channel,
+// weight zero points zero), each interior value is read inside the pattern only, and oneDNN
+// runs the result with an optimized kernel (the internal op's registration says so for the
+// node, its input type and its weights: find_kernel finds no kernel otherwise). Anything else
+// stays as it was: the reference kernels compute it. A DequantizeLinear or DynamicQuantizeLinear
+// read by several patterns stays until all its readers are fused.
+#include "runtime/fuse_qdq.h"
+
+#include "ops/internal.h"
+#include "ops/op.h"
+#include "passes/pass.h"
+#include "runtime/fusion_util.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace sz0 {
+
+namespace {
+
+using passes::GraphView;
+
+// An activation's DequantizeLinear: per-tensor scale and zero point.
+struct ActDq {
+  int node = -1;
+  std::string q;  // the 8-bit value
+  DType type = DType::Undefined;
+  float scale = 0;
+  int32_t zp = 0;
+};
+
+// A weight's DequantizeLinear: an integer initializer, per-tensor or per-channel scales, zero
+// zero points.
+struct WeightDq {
+  int node = -1;
+  std::string q;
+  const Tensor* values = nullptr;
+  std::vector<float> scales;
+};
+
+// The chain after the op: activation, then quantization.
+struct Tail {
+  std::vector<int> nodes;
+  std::string out;
+  std::string act;
+  std::vector<float> act_params;
+  DType out_type = DType::Float;
+  float y_scale = 0;
+  int32_t y_zp = 0;
+};
+
+const float* float_scalar(const Tensor* t) {
+  return t && t->dtype() == DType::Float && t->numel() == 1 ? t->data<float>() : nullptr;
+}
+
+bool is_q8(DType t) { return t == DType::UInt8 || t == DType::Int8; }
+
+// Activations an 8-bit output can absorb: they commute with the division by the output's scale
+// (the kernels run them after it).
+bool commutes_with_scale(const std::string& act) {
+  return act.empty() || act == "Relu" || act == "LeakyRelu" || act == "Clip";
+}
+
+// Whether the registry has a kernel for internal node `n` with these input types and constants.
+bool has_kernel(const Node& n, std::vector<TypeInfo> inputs, std::vector<const Tensor*> constants) {
+  ops::KernelInit init{n, 1, std::move(inputs), std::move(constants), {}, 1};
+  return ops::find_kernel(init, ops::kInternalDomain) != nullptr;
+}
+
+bool all_zero(const Tensor& t) {
+  for (int64_t i = 0; i < t.numel(); ++i)
+    if (t.get_int64(i) != 0) return false;
+  return true;
+}
+
+class Fuser {
+ public:
+  explicit Fuser(const Model& m) : v_(m.graph, m, nullptr), names_(m) {}
+
+  passes::Patch run() {
+    for (int i = 0; i < v_.size(); ++i) {
+      const Node& n = v_.node(i);
+      if (!passes::is_onnx_domain(n.domain)) continue;
+      std::optional<Fusion> f;
+      if (n.op_type == "Conv") f = fuse_conv(i);
+      else if (n.op_type == "MatMul" || n.op_type == "Gemm") f = fuse_matmul(i);
+      else if (n.op_type == "MatMulInteger") f = fuse_dynamic(i);
+      if (!f || !p_.free(f->nodes)) continue;
+      for (auto& [name, t] : f->initializers) p_.add_initializers.emplace(name, std::move(t));
+      p_.replace(f->nodes, {std::move(f->node)});
+      shared_.insert(f->shared.begin(), f->shared.end());
+    }
+    drop_unread_shared();
+    return std::move(p_);
+  }
+
+ private:
+  struct Fusion {
+    std::vector<int> nodes;
+    std::vector<int> shared;  // nodes of the pattern that other nodes read too
+    Node node;
+    std::map<std::string, Tensor> initializers;
+  };
+
+  // Producer `op` (ai.onnx) of value `name`, or -1.
+  int producer(const std::string& name, const char* op) const {
+    const int p = v_.producer(name);
+    return p >= 0 && passes::is_onnx_domain(v_.node(p).domain) && v_.node(p).op_type == op ? p : -1;
+  }
+
+  // The sole reader of `name` when it is an ai.onnx node, or -1.
+  int sole_reader(const std::string& name) const {
+    if (!v_.single_use(name)) return -1;
+    const int r = v_.readers(name).front();
+    return passes::is_onnx_domain(v_.node(r).domain) ? r : -1;
+  }
+
+  // Puts node `k` into the fusion when only the pattern reads its outputs, else keeps it.
+  void take(Fusion& f, int k, const std::vector<int>& pattern) const {
+    for (const std::string& o : v_.node(k).outputs) {
+      if (o.empty()) continue;
+      auto readers = v_.only_readers(o);
+      const bool inside = readers && std::all_of(readers->begin(), readers->end(), [&](int r) {
+        return std::find(pattern.begin(), pattern.end(), r) != pattern.end();
+      });
+      if (!inside) {
+        f.shared.push_back(k);
+        return;
+      }
+    }
+    f.nodes.push_back(k);
+  }
+
+  // A node left behind by fusions that now has no readers goes too (repeated: dropping one can
+  // leave its producer unread).
+  void drop_unread_shared() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (int k : shared_) {
+        if (p_.remove.count(k)) continue;
+        bool unread = true;
+        for (const std::string& o : v_.node(k).outputs) {
+          if (o.empty()) continue;
+          auto readers = v_.only_readers(o);
+          if (!readers || !std::all_of(readers->begin(), readers->end(), [&](int r) { return p_.remove.count(r) > 0; }))
+            unread = false;
+        }
+        if (unread) {
+          p_.remove.insert(k);
+          changed = true;
+        }
+      }
+    }
+  }
+
+  std::optional<ActDq> activation_dq(const std::string& value) const {
+    const int k = producer(value, "DequantizeLinear");
+    if (k < 0) return std::nullopt;
+    const Node& dq = v_.node(k);
+    if (dq.inputs.size() < 2 || dq.attr_int("block_size", 0) != 0) return std::nullopt;
+    ActDq a;
+    a.node = k;
+    a.q = dq.inputs[0];
+    const TypeInfo* t = v_.type(a.q);
+    if (!t || !is_q8(t->dtype)) return std::nullopt;
+    a.type = t->dtype;
+    const float* s = float_scalar(v_.constant(dq.inputs[1]));
+    if (!s || !(*s > 0) || !std::isfinite(*s)) return std::nullopt;
+    a.scale = *s;
+    if (dq.has_input(2)) {
+      const Tensor* z = v_.constant(dq.inputs[2]);
+      if (!z || z->numel() != 1 || z->dtype() != a.type) return std::nullopt;
+      a.zp = static_cast<int32_t>(z->get_int64(0));
+    }
+    return a;
+  }
+
+  // `axis`: the weight's output-channel axis (per-channel scales run along it).
+  std::optional<WeightDq> weight_dq(const std::string& value, DType type, int64_t axis) const {
+    const int k = producer(value, "DequantizeLinear");
+    if (k < 0) return std::nullopt;
+    const Node& dq = v_.node(k);
+    if (dq.inputs.size() < 2 || dq.attr_int("block_size", 0) != 0) return std::nullopt;
+    WeightDq w;
+    w.node = k;
+    w.q = dq.inputs[0];
+    w.values = v_.constant(w.q);
+    if (!w.values || w.values->dtype() != type || !v_.graph().initializers.count(w.q) || w.values->rank() <= axis)
+      return std::nullopt;
+    const Tensor* s = v_.constant(dq.inputs[1]);
+    if (!s || s->dtype() != DType::Float) return std::nullopt;
+    if (s->numel() != 1) {
+      int64_t a = dq.attr_int("axis", 1);
+      if (a < 0) a += w.values->rank();
+      if (s->rank() != 1 || a != axis || s->numel() != w.values->dim(axis)) return std::nullopt;
+    }
+    w.scales.assign(s->data<float>(), s->data<float>() + s->numel());
+    for (float x : w.scales)
+      if (!(x > 0) || !std::isfinite(x)) return std::nullopt;
+    if (dq.has_input(2)) {
+      const Tensor* z = v_.constant(dq.inputs[2]);
+      if (!z || z->dtype() != type || !all_zero(*z)) return std::nullopt;
+    }
+    return w;
+  }
+
+  // A bias of n values: a float constant of n elements broadcast along the last axis, or the
+  // DequantizeLinear of an int32 one. Returns its real values and the DequantizeLinear (or -1).
+  std::optional<std::pair<std::vector<float>, int>> bias_values(const std::string& value, int64_t n) const {
+    auto is_row = [&](const Tensor& t) { return t.numel() == n && t.rank() >= 1 && t.dim(t.rank() - 1) == n; };
+    if (const Tensor* c = v_.constant(value)) {
+      if (c->dtype() != DType::Float || !is_row(*c)) return std::nullopt;
+      return std::make_pair(std::vector<float>(c->data<float>(), c->data<float>() + n), -1);
+    }
+    auto dq = weight_dq(value, DType::Int32, 0);
+    if (!dq || !is_row(*dq->values) || dq->values->rank() != 1) return std::nullopt;
+    std::vector<float> b(static_cast<size_t>(n));
+    for (int64_t j = 0; j < n; ++j)
+      b[j] = static_cast<float>(dq->values->data<int32_t>()[j]) * dq->scales[dq->scales.size() == 1 ? 0 : j];
+    return std::make_pair(std::move(b), dq->node);
+  }
+
+  // Activation and QuantizeLinear after `out`. `act_ok`: whether an activation may join.
+  Tail tail(std::string out, bool act_ok) const {
+    Tail t;
+    t.out = out;
+    int r = sole_reader(t.out);
+    if (act_ok && r >= 0 && is_fusable_activation(v_.node(r).op_type) && v_.node(r).outputs.size() == 1) {
+      auto params = activation_params(v_.node(r), v_.opset(), [this](const std::string& s) { return v_.constant(s); });
+      if (params) {
+        t.act = v_.node(r).op_type;
+        t.act_params = *params;
+        t.nodes.push_back(r);
+        t.out = v_.node(r).outputs[0];
+        r = sole_reader(t.out);
+      }
+    }
+    // After the output scale only activations that commute with it can run.
+    if (r < 0 || v_.node(r).op_type != "QuantizeLinear" || !commutes_with_scale(t.act)) return t;
+    const Node& q = v_.node(r);
+    if (q.inputs.size() < 2 || q.inputs[0] != t.out || q.outputs.size() != 1 || q.attr_int("output_dtype", 0) != 0 ||
+        q.attr_int("block_size", 0) != 0 || q.attr_int("saturate", 1) != 1)
+      return t;
+    const float* s = float_scalar(v_.constant(q.inputs[1]));
+    if (!s || !(*s > 0) || !std::isfinite(*s)) return t;
+    DType type = DType::UInt8;
+    int32_t zp = 0;
+    if (q.has_input(2)) {
+      const Tensor* z = v_.constant(q.inputs[2]);
+      if (!z || z->numel() != 1 || !is_q8(z->dtype())) return t;
+      type = z->dtype();
+      zp = static_cast<int32_t>(z->get_int64(0));
+    }
+    t.nodes.push_back(r);
+    t.out = q.outputs[0];
+    t.out_type = type;
+    t.y_scale = *s;
+    t.y_zp = zp;
+    return t;
+  }
+
+  // Sets the output attributes of fused node `n` from `t`.
+  static void set_output(Node& n, const Tail& t) {
+    set_activation(n, t.act, t.act_params);
+    if (t.out_type == DType::Float) return;
+    n.attributes.push_back(passes::make_attr_string("output", t.out_type == DType::UInt8 ? "uint8" : "int8"));
+    n.attributes.push_back(passes::make_attr_float("y_scale", t.y_scale));
+    n.attributes.push_back(passes::make_attr_int("y_zero_point", t.y_zp));
+  }
+
+  // A new initializer holding `b`, named after `base`.
+  std::string add_bias(Fusion& f, const std::string& base, const std::vector<float>& b) {
+    const std::string name = names_.fresh(base + "_bias");
+    Tensor t(DType::Float, {static_cast<int64_t>(b.size())});
+    std::copy(b.begin(), b.end(), t.data<float>());
+    f.initializers.emplace(name, std::move(t));
+    return name;
+  }
+
+  static const Tensor* bias_tensor(const Fusion& f) {
+    return f.initializers.empty() ? nullptr : &f.initializers.begin()->second;
+  }
+
+  // Takes the pattern's nodes: `core` are read only inside it, `optional` may be shared.
+  void collect(Fusion& f, std::vector<int> core, const std::vector<int>& optional) const {
+    std::vector<int> pattern = core;
+    pattern.insert(pattern.end(), optional.begin(), optional.end());
+    f.nodes = std::move(core);
+    for (int k : optional)
+      if (k >= 0 && std::find(f.nodes.begin(), f.nodes.end(), k) == f.nodes.end() &&
+          std::find(f.shared.begin(), f.shared.end(), k) == f.shared.end())
+        take(f, k, pattern);
+  }
+
+  std::optional<Fusion> fuse_conv(int i) {
+    const Node& conv = v_.node(i);
+    if (conv.inputs.size() < 2 || conv.outputs.size() != 1 || conv.outputs[0].empty()) return std::nullopt;
+    auto x = activation_dq(conv.inputs[0]);
+    auto w = x ? weight_dq(conv.inputs[1], DType::Int8, 0) : std::nullopt;
+    if (!w || (w->values->rank() != 3 && w->values->rank() != 4)) return std::nullopt;
+    const int64_t m = w->values->dim(0);
+    std::optional<std::pair<std::vector<float>, int>> bias;
+    if (conv.has_input(2) && !(bias = bias_values(conv.inputs[2], m))) return std::nullopt;
+    Tail t = tail(conv.outputs[0], true);
+    Fusion f;
+    Node& q = f.node;
+    q.op_type = "QConv";
+    q.domain = ops::kInternalDomain;
+    q.name = conv.name;
+    q.inputs = {x->q, w->q};
+    if (bias) q.inputs.push_back(add_bias(f, conv.name.empty() ? conv.outputs[0] : conv.name, bias->first));
+    q.outputs = {t.out};
+    q.attributes = conv.attributes;
+    q.attributes.push_back(passes::make_attr_float("x_scale", x->scale));
+    q.attributes.push_back(passes::make_attr_int("x_zero_point", x->zp));
+    q.attributes.push_back(passes::make_attr_floats("w_scales", w->scales));
+    set_output(q, t);
+    // The kernel is decided by the configuration more than by the sizes: unknown dims are
+    // probed at a typical size.
+    const TypeInfo* xt = v_.type(x->q);
+    if (!xt || !xt->has_rank() || xt->rank() != w->values->rank()) return std::nullopt;
+    Shape xs;
+    for (size_t d = 0; d < xt->shape->size(); ++d) {
+      const Dim& dim = (*xt->shape)[d];
+      xs.push_back(dim.known() ? dim.value : d == 0 ? 1 : d == 1 ? w->values->dim(1) * conv.attr_int("group", 1) : 32);
+    }
+    const Tensor* b = bias_tensor(f);
+    if (!has_kernel(q, {TypeInfo(x->type, std::vector<Dim>(xs.begin(), xs.end()))}, {nullptr, w->values, b}))
+      return std::nullopt;
+    std::vector<int> core = {i};
+    core.insert(core.end(), t.nodes.begin(), t.nodes.end());
+    collect(f, core, {x->node, w->node, bias ? bias->second : -1});
+    return f;
+  }
+
+  std::optional<Fusion> fuse_matmul(int i) {
+    const Node& mm = v_.node(i);
+    const bool gemm = mm.op_type == "Gemm";
+    if (mm.inputs.size() < 2 || mm.outputs.size() != 1 || mm.outputs[0].empty()) return std::nullopt;
+    const bool tb = gemm && mm.attr_int("transB", 0) != 0;
+    auto a = activation_dq(mm.inputs[0]);
+    auto w = a ? weight_dq(mm.inputs[1], DType::Int8, tb ? 0 : 1) : std::nullopt;
+    if (!w || w->values->rank() != 2) return std::nullopt;
+    const int64_t n = w->values->dim(tb ? 0 : 1);
+    const int ar = v_.rank(mm.inputs[0]);
+    if (ar < 1 || (gemm && (ar != 2 || mm.attr_int("transA", 0) != 0))) return std::nullopt;
+    const float alpha = gemm ? mm.attr_float("alpha", 1.0f) : 1.0f;
+    if (!(alpha > 0)) return std::nullopt;
+    std::vector<float> scales = w->scales;
+    for (float& s : scales) s *= alpha;
+    std::vector<int> core = {i}, optional = {a->node, w->node};
+    std::optional<std::vector<float>> bias;
+    std::string out = mm.outputs[0];
+    if (gemm && mm.has_input(2)) {
+      auto c = bias_values(mm.inputs[2], n);
+      if (!c) return std::nullopt;
+      const float beta = mm.attr_float("beta", 1.0f);
+      for (float& v : c->first) v *= beta;
+      bias = std::move(c->first);
+      optional.push_back(c->second);
+    } else if (const int r = sole_reader(out); r >= 0 && v_.node(r).op_type == "Add" && v_.node(r).inputs.size() == 2) {
+      const Node& add = v_.node(r);
+      const std::string& other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
+      const Tensor* c = v_.constant(other);
+      if (c && c->rank() <= std::max(ar, 1)) {
+        if (auto b = bias_values(other, n); b && b->second < 0) {
+          bias = std::move(b->first);
+          core.push_back(r);
+          out = add.outputs[0];
+        }
+      }
+    }
+    Tail t = tail(out, true);
+    Fusion f;
+    Node& q = f.node;
+    q.op_type = "QMatMul";
+    q.domain = ops::kInternalDomain;
+    q.name = mm.name;
+    q.inputs = {a->q, w->q};
+    if (bias) q.inputs.push_back(add_bias(f, mm.name.empty() ? mm.outputs[0] : mm.name, *bias));
+    q.outputs = {t.out};
+    q.attributes.push_back(passes::make_attr_int("trans_b", tb ? 1 : 0));
+    q.attributes.push_back(passes::make_attr_float("a_scale", a->scale));
+    q.attributes.push_back(passes::make_attr_int("a_zero_point", a->zp));
+    q.attributes.push_back(passes::make_attr_floats("w_scales", scales));
+    set_output(q, t);
+    if (!has_kernel(q, {TypeInfo(a->type, {Dim(w->values->dim(tb ? 1 : 0))})}, {nullptr, w->values, bias_tensor(f)}))
+      return std::nullopt;
+    core.insert(core.end(), t.nodes.begin(), t.nodes.end());
+    collect(f, core, optional);
+    return f;
+  }
+
+  // DynamicQuantizeLinear → MatMulInteger → Cast → Mul(·, x_scale · w_scale) [→ Add] [→ act].
+  std::optional<Fusion> fuse_dynamic(int i) {
+    const Node& mi = v_.node(i);
+    if (mi.inputs.size() < 3 || mi.outputs.size() != 1 || mi.inputs[2].empty()) return std::nullopt;
+    const int d = producer(mi.inputs[0], "DynamicQuantizeLinear");
+    if (d < 0) return std::nullopt;
+    const Node& dql = v_.node(d);
+    if (dql.outputs.size() < 3 || dql.outputs[0] != mi.inputs[0] || dql.outputs[2] != mi.inputs[2]) return std::nullopt;
+    const Tensor* w = v_.constant(mi.inputs[1]);
+    if (!w || w->dtype() != DType::Int8 || w->rank() != 2 || !v_.graph().initializers.count(mi.inputs[1])) return std::nullopt;
+    const int64_t n = w->dim(1);
+    if (mi.has_input(3)) {
+      const Tensor* z = v_.constant(mi.inputs[3]);
+      if (!z || z->dtype() != DType::Int8 || (z->numel() != 1 && z->numel() != n) || z->rank() > 1 || !all_zero(*z))
+        return std::nullopt;
+    }
+    const int cast = sole_reader(mi.outputs[0]);
+    if (cast < 0 || v_.node(cast).op_type != "Cast" || v_.node(cast).attr_int("to", 0) != 1) return std::nullopt;
+    const std::string& yc = v_.node(cast).outputs[0];
+    const int mul = sole_reader(yc);
+    if (mul < 0 || v_.node(mul).op_type != "Mul" || v_.node(mul).inputs.size() != 2) return std::nullopt;
+    const Node& mn = v_.node(mul);
+    const std::string& s = mn.inputs[0] == yc ? mn.inputs[1] : mn.inputs[0];
+    const int sm = producer(s, "Mul");
+    if (sm < 0 || v_.node(sm).inputs.size() != 2) return std::nullopt;
+    const Node& smn = v_.node(sm);
+    const std::string& ws_name = smn.inputs[0] == dql.outputs[1] ? smn.inputs[1] : smn.inputs[0];
+    if (smn.inputs[0] != dql.outputs[1] && smn.inputs[1] != dql.outputs[1]) return std::nullopt;
+    const Tensor* ws = v_.constant(ws_name);
+    if (!ws || ws->dtype() != DType::Float || ws->rank() > 1 || (ws->numel() != 1 && ws->numel() != n)) return std::nullopt;
+    std::vector<float> scales(ws->data<float>(), ws->data<float>() + ws->numel());
+    for (float x : scales)
+      if (!(x > 0) || !std::isfinite(x)) return std::nullopt;
+    std::vector<int> core = {i, cast, mul};
+    std::string out = mn.outputs[0];
+    std::optional<std::vector<float>> bias;
+    if (const int r = sole_reader(out); r >= 0 && v_.node(r).op_type == "Add" && v_.node(r).inputs.size() == 2) {
+      const Node& add = v_.node(r);
+      const std::string& other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
+      const Tensor* c = v_.constant(other);
+      if (c && c->rank() <= std::max(v_.rank(dql.inputs[0]), 1)) {
+        if (auto b = bias_values(other, n); b && b->second < 0) {
+          bias = std::move(b->first);
+          core.push_back(r);
+          out = add.outputs[0];
+        }
+      }
+    }
+    if (v_.rank(dql.inputs[0]) < 1) return std::nullopt;
+    Tail t = tail(out, true);
+    if (t.out_type != DType::Float) {  // a QuantizeLinear after it stays a node of its own
+      t.nodes.pop_back();
+      t.out = t.nodes.empty() ? out : v_.node(t.nodes.back()).outputs[0];
+      t.out_type = DType::Float;
+    }
+    Fusion f;
+    Node& q = f.node;
+    q.op_type = "DynQMatMul";
+    q.domain = ops::kInternalDomain;
+    q.name = mi.name;
+    q.inputs = {dql.inputs[0], mi.inputs[1]};
+    if (bias) q.inputs.push_back(add_bias(f, mi.name.empty() ? mi.outputs[0] : mi.name, *bias));
+    q.outputs = {t.out};
+    q.attributes.push_back(passes::make_attr_floats("w_scales", scales));
+    set_output(q, t);
+    if (!has_kernel(q, {TypeInfo(DType::Float, {Dim(w->dim(0))})}, {nullptr, w, bias_tensor(f)})) return std::nullopt;
+    core.insert(core.end(), t.nodes.begin(), t.nodes.end());
+    // The quantization and the scale product may be shared (one input, several projections).
+    collect(f, core, {sm, d});
+    return f;
+  }
+
+  GraphView v_;
+  passes::NameGen names_;
+  passes::Patch p_;
+  std::set<int> shared_;
+};
+
+}  // namespace
+
+int fuse_qdq(Model& model) {
+  return apply_runtime_patch(model, Fuser(model).run());
+}
+
+}  // namespace sz0
