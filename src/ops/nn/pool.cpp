@@ -122,9 +122,40 @@ void for_each_window(const PoolPlan& p, bool want_col, F&& f) {
   }
 }
 
+// 2-D without indices, the common case (a CNN stem's 3x3 stride-2 pool): the window's valid rows
+// and columns come from the plan, so no per-output offset lists are built.
+template <class T>
+void max_pool_2d(const PoolPlan& p, const T* x, T* y, int threads) {
+  using C = compute_t<T>;
+  const int64_t oh = p.out_sp[0], ow = p.out_sp[1], iw = p.in_sp[1];
+  kernels::parallel_for(p.planes, threads, [&](int64_t b, int64_t e) {
+    for (int64_t plane = b; plane < e; ++plane) {
+      const T* xp = x + plane * p.in_size;
+      T* yp = y + plane * p.out_size;
+      for (int64_t r = 0; r < oh; ++r) {
+        const auto& rows = p.valid[0][r];
+        for (int64_t c = 0; c < ow; ++c) {
+          const auto& cols = p.valid[1][c];
+          C best = std::numeric_limits<C>::lowest();
+          if constexpr (std::is_floating_point_v<C>) best = -std::numeric_limits<C>::infinity();
+          for (int64_t i : rows) {
+            const T* row = xp + i * iw;
+            for (int64_t j : cols) {
+              const C v = static_cast<C>(row[j]);
+              best = v > best ? v : best;
+            }
+          }
+          yp[r * ow + c] = static_cast<T>(best);
+        }
+      }
+    }
+  }, 1);
+}
+
 template <class T>
 void max_pool(const PoolPlan& p, const T* x, T* y, int64_t* ind, bool col_major, int threads) {
   using C = compute_t<T>;
+  if (p.g.nd == 2 && !ind) return max_pool_2d(p, x, y, threads);
   kernels::parallel_for(p.planes, threads, [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; ++plane) {
       const T* xp = x + plane * p.in_size;
