@@ -18,6 +18,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace sz0 {
 
@@ -90,6 +91,7 @@ class Fuser {
       if (n.op_type == "Conv") f = fuse_conv(i);
       else if (n.op_type == "MatMul" || n.op_type == "Gemm") f = fuse_matmul(i);
       else if (n.op_type == "MatMulInteger") f = fuse_dynamic(i);
+      else if (n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul") f = fuse_qlinear(i);
       if (!f || !p_.free(f->nodes)) continue;
       for (auto& [name, t] : f->initializers) p_.add_initializers.emplace(name, std::move(t));
       p_.replace(f->nodes, {std::move(f->node)});
@@ -465,6 +467,92 @@ class Fuser {
     core.insert(core.end(), t.nodes.begin(), t.nodes.end());
     // The quantization and the scale product may be shared (one input, several projections).
     collect(f, core, {sm, d});
+    return f;
+  }
+
+  // A per-tensor scale and zero point given as inputs `s` and `z` (z may be omitted: uint8 0).
+  std::optional<std::tuple<float, int32_t, DType>> scale_zp(const Node& n, size_t s, size_t z) const {
+    const float* sc = float_scalar(v_.constant(n.inputs[s]));
+    if (!sc || !(*sc > 0) || !std::isfinite(*sc)) return std::nullopt;
+    if (!n.has_input(z)) return std::make_tuple(*sc, 0, DType::UInt8);
+    const Tensor* zp = v_.constant(n.inputs[z]);
+    if (!zp || zp->numel() != 1 || !is_q8(zp->dtype())) return std::nullopt;
+    return std::make_tuple(*sc, static_cast<int32_t>(zp->get_int64(0)), zp->dtype());
+  }
+
+  // QLinearConv / QLinearMatMul (QOperator files): the same kernels, parameters from inputs
+  // (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point[, B]).
+  std::optional<Fusion> fuse_qlinear(int i) {
+    const Node& n = v_.node(i);
+    const bool conv = n.op_type == "QLinearConv";
+    if (n.inputs.size() < 8 || n.outputs.size() != 1 || n.outputs[0].empty() || n.inputs[0].empty() ||
+        n.inputs[3].empty())
+      return std::nullopt;
+    auto x = scale_zp(n, 1, 2);
+    auto y = scale_zp(n, 6, 7);
+    const TypeInfo* xt = v_.type(n.inputs[0]);
+    if (!x || !y || !xt || !is_q8(xt->dtype) || !xt->has_rank()) return std::nullopt;
+    if (n.has_input(2) && std::get<2>(*x) != xt->dtype) return std::nullopt;
+    const Tensor* w = v_.constant(n.inputs[3]);
+    if (!w || w->dtype() != DType::Int8 || !v_.graph().initializers.count(n.inputs[3])) return std::nullopt;
+    if (conv ? (w->rank() != 3 && w->rank() != 4) : w->rank() != 2) return std::nullopt;
+    const int64_t m = conv ? w->dim(0) : w->dim(1);
+    const Tensor* ws = v_.constant(n.inputs[4]);
+    if (!ws || ws->dtype() != DType::Float || ws->rank() > 1 || (ws->numel() != 1 && ws->numel() != m)) return std::nullopt;
+    std::vector<float> scales(ws->data<float>(), ws->data<float>() + ws->numel());
+    for (float v : scales)
+      if (!(v > 0) || !std::isfinite(v)) return std::nullopt;
+    if (n.has_input(5)) {
+      const Tensor* z = v_.constant(n.inputs[5]);
+      if (!z || z->dtype() != DType::Int8 || !all_zero(*z)) return std::nullopt;
+    }
+    Fusion f;
+    Node& q = f.node;
+    q.domain = ops::kInternalDomain;
+    q.name = n.name;
+    q.inputs = {n.inputs[0], n.inputs[3]};
+    q.outputs = {n.outputs[0]};
+    if (conv && n.has_input(8)) {
+      // int32 bias in units of x_scale · w_scale[c]: back to real values for the kernel.
+      const Tensor* b = v_.constant(n.inputs[8]);
+      if (!b || b->dtype() != DType::Int32 || b->numel() != m || b->rank() != 1) return std::nullopt;
+      std::vector<float> bv(static_cast<size_t>(m));
+      for (int64_t c = 0; c < m; ++c)
+        bv[c] = static_cast<float>(b->data<int32_t>()[c]) * std::get<0>(*x) * scales[scales.size() == 1 ? 0 : c];
+      q.inputs.push_back(add_bias(f, n.name.empty() ? n.outputs[0] : n.name, bv));
+    }
+    Tail t;
+    t.out_type = std::get<2>(*y);
+    t.y_scale = std::get<0>(*y);
+    t.y_zp = std::get<1>(*y);
+    if (conv) {
+      q.op_type = "QConv";
+      q.attributes = n.attributes;
+      q.attributes.push_back(passes::make_attr_float("x_scale", std::get<0>(*x)));
+      q.attributes.push_back(passes::make_attr_int("x_zero_point", std::get<1>(*x)));
+      q.attributes.push_back(passes::make_attr_floats("w_scales", scales));
+    } else {
+      q.op_type = "QMatMul";
+      q.attributes.push_back(passes::make_attr_int("trans_b", 0));
+      q.attributes.push_back(passes::make_attr_float("a_scale", std::get<0>(*x)));
+      q.attributes.push_back(passes::make_attr_int("a_zero_point", std::get<1>(*x)));
+      q.attributes.push_back(passes::make_attr_floats("w_scales", scales));
+    }
+    set_output(q, t);
+    const Tensor* b = bias_tensor(f);
+    if (conv) {
+      Shape xs;
+      for (size_t d = 0; d < xt->shape->size(); ++d) {
+        const Dim& dim = (*xt->shape)[d];
+        xs.push_back(dim.known() ? dim.value : d == 0 ? 1 : d == 1 ? w->dim(1) * n.attr_int("group", 1) : 32);
+      }
+      if (static_cast<int>(xs.size()) != w->rank() ||
+          !has_kernel(q, {TypeInfo(xt->dtype, std::vector<Dim>(xs.begin(), xs.end()))}, {nullptr, w, b}))
+        return std::nullopt;
+    } else if (!has_kernel(q, {TypeInfo(xt->dtype, {Dim(w->dim(0))})}, {nullptr, w, b})) {
+      return std::nullopt;
+    }
+    f.nodes = {i};
     return f;
   }
 

@@ -3,6 +3,7 @@
 //   DequantizeLinear → MatMul / Gemm → [bias Add] → [activation] → [QuantizeLinear] → QMatMul
 //   DynamicQuantizeLinear → MatMulInteger → Cast → Mul by (x_scale · w_scale) → [bias Add]
 //     → [activation]                                                                 → DynQMatMul
+//   QLinearConv → QConv, QLinearMatMul → QMatMul (the QOperator format)
 // with int8 weight initializers. A quantized model run as written dequantizes every tensor and
 // computes in float; these patterns are what quantizers write for "this op in 8 bits". Never
 // written to files.

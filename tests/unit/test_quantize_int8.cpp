@@ -208,6 +208,21 @@ TEST(QuantizeInt8, QOperatorFormat) {
   EXPECT_EQ(count_op(m, "Conv"), 0);
   EXPECT_EQ(count_op(m, "Gemm"), 1);  // with a bias: QDQ form
   EXPECT_GE(cosine(ref, m, generated_sample(ref, 997)), 0.99);
+
+  // The session runs QLinearConv on the fused int8 kernels, with the reference kernels' results.
+  SessionOptions fast, plain;
+  fast.threads = plain.threads = 1;
+  plain.optimize = false;
+  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+  ASSERT_TRUE(sf.ok() && sp.ok());
+  EXPECT_EQ(count_op((*sf)->model(), "QConv"), 2);
+  EXPECT_EQ(count_op((*sf)->model(), "QLinearConv"), 0);
+  const auto feeds = generated_sample(ref, 996);
+  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+  ASSERT_TRUE(yf.ok() && yp.ok());
+  OutputAgreement agree;
+  agree.add(yp->front(), yf->front());
+  EXPECT_GE(agree.cosine(), 0.9999);
 }
 
 TEST(QuantizeInt8, DynamicMatMul) {
@@ -370,4 +385,30 @@ TEST(QuantizeInt8, AutoExcludeReachesTheTarget) {
   o.min_sqnr_db = 299;  // unreachable: an error, not a silently float model
   Model u = ref;
   EXPECT_FALSE(ModelQuantizer(o).quantize(u).ok());
+}
+
+TEST(QuantizeInt8, QLinearMatMulRunsOnTheFusedKernel) {
+  ModelBuilder b("mm", {.seed = 8, .batch = 3});
+  Var x = b.input("x", DType::Float, {24});
+  b.output(b.relu(b.matmul(x, b.parameter("w", {24, 16}, 0.3f))), "y");
+  const Model ref = build(b);
+  Model m = ref;
+  QuantizeOptions o{.type = QuantizationType::Int8Static, .format = QuantFormat::QOperator};
+  o.samples = samples(ref, 2);
+  auto r = ModelQuantizer(o).quantize(m);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(count_op(m, "QLinearMatMul"), 1);
+  SessionOptions fast, plain;
+  fast.threads = plain.threads = 1;
+  plain.optimize = false;
+  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+  ASSERT_TRUE(sf.ok() && sp.ok());
+  EXPECT_EQ(count_op((*sf)->model(), "QMatMul"), 1);
+  const auto feeds = generated_sample(ref, 3);
+  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+  ASSERT_TRUE(yf.ok() && yp.ok());
+  OutputAgreement agree;
+  agree.add(yp->front(), yf->front());
+  EXPECT_GE(agree.cosine(), 0.9999);
+  EXPECT_GE(cosine(ref, m, feeds), 0.99);
 }
