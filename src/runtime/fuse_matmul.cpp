@@ -24,14 +24,7 @@ using passes::GraphView;
 
 class Fuser {
  public:
-  explicit Fuser(const Model& m) : v_(m.graph, m, nullptr) {
-    // GELU and SiLU written out, keyed by their input: every node of the pattern, which must be
-    // the only readers of that input.
-    for (int i = 0; i < v_.size(); ++i) {
-      if (auto g = passes::match_gelu(v_, i)) written_out_.emplace(g->x, Pattern{"Gelu", g->nodes, g->output});
-      else if (auto s = passes::match_silu(v_, i)) written_out_.emplace(s->x, Pattern{"Silu", s->nodes, s->output});
-    }
-  }
+  explicit Fuser(const Model& m) : v_(m.graph, m, nullptr), written_out_(written_out_activations(v_)) {}
 
   passes::Patch run() {
     passes::Patch p;
@@ -113,7 +106,7 @@ class Fuser {
       act = v_.node(r).attr_string("approximate", "none") == "tanh" ? "GeluTanh" : "Gelu";
       f.nodes.push_back(r);
       out = v_.node(r).outputs[0];
-    } else if (pattern != written_out_.end() && readers_within(out, pattern->second.nodes)) {
+    } else if (pattern != written_out_.end() && readers_within(v_, out, pattern->second.nodes)) {
       act = pattern->second.act;
       f.nodes.insert(f.nodes.end(), pattern->second.nodes.begin(), pattern->second.nodes.end());
       out = pattern->second.output;
@@ -157,21 +150,8 @@ class Fuser {
     return tx && ty && *tx->shape == *ty->shape;
   }
 
-  bool readers_within(const std::string& name, const std::vector<int>& nodes) const {
-    auto readers = v_.only_readers(name);
-    if (!readers) return false;
-    for (int r : *readers)
-      if (std::find(nodes.begin(), nodes.end(), r) == nodes.end()) return false;
-    return true;
-  }
-
-  struct Pattern {
-    std::string act;
-    std::vector<int> nodes;
-    std::string output;
-  };
   GraphView v_;
-  std::map<std::string, Pattern> written_out_;
+  std::map<std::string, WrittenOutActivation> written_out_;
 };
 
 }  // namespace

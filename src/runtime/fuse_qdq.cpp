@@ -12,6 +12,7 @@
 #include "ops/internal.h"
 #include "ops/op.h"
 #include "passes/pass.h"
+#include "passes/patterns.h"
 #include "runtime/fusion_util.h"
 
 #include <algorithm>
@@ -81,7 +82,7 @@ bool all_zero(const Tensor& t) {
 
 class Fuser {
  public:
-  explicit Fuser(const Model& m) : v_(m.graph, m, nullptr), names_(m) {}
+  explicit Fuser(const Model& m) : v_(m.graph, m, nullptr), written_out_(written_out_activations(v_)), names_(m) {}
 
   passes::Patch run() {
     for (int i = 0; i < v_.size(); ++i) {
@@ -232,6 +233,7 @@ class Fuser {
     Tail t;
     t.out = out;
     int r = sole_reader(t.out);
+    auto pattern = written_out_.find(t.out);
     if (act_ok && r >= 0 && is_fusable_activation(v_.node(r).op_type) && v_.node(r).outputs.size() == 1) {
       auto params = activation_params(v_.node(r), v_.opset(), [this](const std::string& s) { return v_.constant(s); });
       if (params) {
@@ -241,6 +243,16 @@ class Fuser {
         t.out = v_.node(r).outputs[0];
         r = sole_reader(t.out);
       }
+    } else if (act_ok && r >= 0 && v_.node(r).op_type == "Gelu" && v_.node(r).outputs.size() == 1) {
+      t.act = v_.node(r).attr_string("approximate", "none") == "tanh" ? "GeluTanh" : "Gelu";
+      t.nodes.push_back(r);
+      t.out = v_.node(r).outputs[0];
+      r = sole_reader(t.out);
+    } else if (act_ok && pattern != written_out_.end() && readers_within(v_, t.out, pattern->second.nodes)) {
+      t.act = pattern->second.act;
+      t.nodes.insert(t.nodes.end(), pattern->second.nodes.begin(), pattern->second.nodes.end());
+      t.out = pattern->second.output;
+      r = sole_reader(t.out);
     }
     // After the output scale only activations that commute with it can run.
     if (r < 0 || v_.node(r).op_type != "QuantizeLinear" || !commutes_with_scale(t.act)) return t;
@@ -557,6 +569,7 @@ class Fuser {
   }
 
   GraphView v_;
+  std::map<std::string, WrittenOutActivation> written_out_;
   passes::NameGen names_;
   passes::Patch p_;
   std::set<int> shared_;

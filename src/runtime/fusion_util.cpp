@@ -2,11 +2,30 @@
 
 #include "ops/internal.h"
 #include "passes/pass.h"
+#include "passes/patterns.h"
+
+#include <algorithm>
 
 #include <set>
 #include <string>
 
 namespace sz0 {
+
+std::map<std::string, WrittenOutActivation> written_out_activations(const passes::GraphView& v) {
+  std::map<std::string, WrittenOutActivation> out;
+  for (int i = 0; i < v.size(); ++i) {
+    if (auto g = passes::match_gelu(v, i)) out.emplace(g->x, WrittenOutActivation{"Gelu", g->nodes, g->output});
+    else if (auto s = passes::match_silu(v, i)) out.emplace(s->x, WrittenOutActivation{"Silu", s->nodes, s->output});
+  }
+  return out;
+}
+
+bool readers_within(const passes::GraphView& v, const std::string& name, const std::vector<int>& nodes) {
+  auto readers = v.only_readers(name);
+  if (!readers) return false;
+  return std::all_of(readers->begin(), readers->end(),
+                     [&](int r) { return std::find(nodes.begin(), nodes.end(), r) != nodes.end(); });
+}
 
 bool is_fusable_activation(const std::string& op_type) {
   static const std::set<std::string> kFusable = {"Relu", "LeakyRelu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "Tanh"};

@@ -6,6 +6,7 @@
 #include "passes/pass.h"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -22,6 +23,18 @@ std::optional<std::vector<float>> activation_params(const Node& a, int64_t opset
 
 // Sets the activation and activation_params attributes of fused node `n`.
 void set_activation(Node& n, const std::string& act, const std::vector<float>& params);
+
+// Activations written out of elementary ops (GELU with Erf, SiLU with Sigmoid), keyed by their
+// input: the activation name ("Gelu", "Silu"), the pattern's nodes and its output.
+struct WrittenOutActivation {
+  std::string act;
+  std::vector<int> nodes;
+  std::string output;
+};
+std::map<std::string, WrittenOutActivation> written_out_activations(const passes::GraphView& v);
+
+// Whether every reader of `name` is one of `nodes` (and the value is not a graph output).
+bool readers_within(const passes::GraphView& v, const std::string& name, const std::vector<int>& nodes);
 
 // Applies a runtime fusion's patch to the main graph (all or nothing) and imports the internal
 // opset; returns the patch's rewrites, 0 when it is empty or does not apply.

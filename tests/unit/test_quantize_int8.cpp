@@ -412,3 +412,29 @@ TEST(QuantizeInt8, QLinearMatMulRunsOnTheFusedKernel) {
   EXPECT_GE(agree.cosine(), 0.9999);
   EXPECT_GE(cosine(ref, m, feeds), 0.99);
 }
+
+TEST(QuantizeInt8, DynamicMatMulTakesGeluWrittenOut) {
+  ModelBuilder b("ffn", {.seed = 12, .batch = 2});
+  Var x = b.input("x", DType::Float, {8, 16});
+  Var h = b.gelu(b.linear(x, 32));
+  b.output(b.linear(b.silu(b.linear(h, 24)), 16), "y");
+  const Model ref = build(b);
+  Model m = ref;
+  auto r = ModelQuantizer({.type = QuantizationType::Int8Dynamic}).quantize(m);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  SessionOptions fast, plain;
+  fast.threads = plain.threads = 1;
+  plain.optimize = false;
+  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+  ASSERT_TRUE(sf.ok() && sp.ok());
+  const Model& run = (*sf)->model();
+  EXPECT_EQ(count_op(run, "DynQMatMul"), 3);
+  EXPECT_EQ(count_op(run, "Erf"), 0);  // GELU and SiLU became post-ops
+  EXPECT_EQ(count_op(run, "Sigmoid"), 0);
+  const auto feeds = generated_sample(ref, 4);
+  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+  ASSERT_TRUE(yf.ok() && yp.ok());
+  OutputAgreement agree;
+  agree.add(yp->front(), yf->front());
+  EXPECT_GE(agree.cosine(), 0.9999);
+}

@@ -68,6 +68,9 @@ Status append_quant_activation(const Node& node, float y_scale, dnnl::post_ops& 
     po.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
   } else if (act == "Sigmoid") po.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f);
   else if (act == "Tanh") po.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f);
+  else if (act == "Gelu") po.append_eltwise(1.f, alg::eltwise_gelu_erf, 0.f, 0.f);
+  else if (act == "GeluTanh") po.append_eltwise(1.f, alg::eltwise_gelu_tanh, 0.f, 0.f);
+  else if (act == "Silu") po.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f);
   else return error("{}: unknown activation '{}'", node.label(), act);
   return {};
 }
