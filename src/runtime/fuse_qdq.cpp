@@ -62,12 +62,6 @@ const float* float_scalar(const Tensor* t) {
 
 bool is_q8(DType t) { return t == DType::UInt8 || t == DType::Int8; }
 
-// Activations an 8-bit output can absorb: they commute with the division by the output's scale
-// (the kernels run them after it).
-bool commutes_with_scale(const std::string& act) {
-  return act.empty() || act == "Relu" || act == "LeakyRelu" || act == "Clip";
-}
-
 // Whether the registry has a kernel for internal node `n` with these input types and constants.
 bool has_kernel(const Node& n, std::vector<TypeInfo> inputs, std::vector<const Tensor*> constants) {
   ops::KernelInit init{n, 1, std::move(inputs), std::move(constants), {}, 1};
@@ -254,8 +248,7 @@ class Fuser {
       t.out = pattern->second.output;
       r = sole_reader(t.out);
     }
-    // After the output scale only activations that commute with it can run.
-    if (r < 0 || v_.node(r).op_type != "QuantizeLinear" || !commutes_with_scale(t.act)) return t;
+    if (r < 0 || v_.node(r).op_type != "QuantizeLinear") return t;
     const Node& q = v_.node(r);
     if (q.inputs.size() < 2 || q.inputs[0] != t.out || q.outputs.size() != 1 || q.attr_int("output_dtype", 0) != 0 ||
         q.attr_int("block_size", 0) != 0 || q.attr_int("saturate", 1) != 1)

@@ -438,3 +438,32 @@ TEST(QuantizeInt8, DynamicMatMulTakesGeluWrittenOut) {
   agree.add(yp->front(), yf->front());
   EXPECT_GE(agree.cosine(), 0.9999);
 }
+
+TEST(QuantizeInt8, ConvWithHardSwishWritesEightBitsDirectly) {
+  ModelBuilder b("hs", {.seed = 13, .batch = 1});
+  Var x = b.input("image", DType::Float, {5, 9, 7});
+  x = b.hard_swish(b.conv2d(x, 12, 3, {.padding = 1}));
+  x = b.relu(b.conv2d(x, 12, 3, {.padding = 1, .groups = 12}));  // depthwise
+  x = b.conv2d(x, 7, 1, {.padding = 0});
+  b.output(x, "y");
+  const Model ref = build(b);
+  Model m = ref;
+  QuantizeOptions o{.type = QuantizationType::Int8Static};
+  o.samples = samples(ref, 2);
+  ASSERT_TRUE(ModelQuantizer(o).quantize(m).ok());
+  SessionOptions fast, plain;
+  fast.threads = plain.threads = 1;
+  plain.optimize = false;
+  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+  ASSERT_TRUE(sf.ok() && sp.ok());
+  EXPECT_EQ(count_op((*sf)->model(), "QConv"), 3);
+  // Only the graph input's QuantizeLinear is left: HardSwish and ReLU run before the fused
+  // requantization of their convolutions.
+  EXPECT_EQ(count_op((*sf)->model(), "QuantizeLinear"), 1);
+  const auto feeds = generated_sample(ref, 5);
+  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+  ASSERT_TRUE(yf.ok() && yp.ok());
+  OutputAgreement agree;
+  agree.add(yp->front(), yf->front());
+  EXPECT_GE(agree.cosine(), 0.999);
+}

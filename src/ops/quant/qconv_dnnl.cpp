@@ -76,7 +76,7 @@ Result<QConvParams> parse_params(const Node& node, const Tensor& w, const Tensor
     // before scaling.
     const float acc_unit = p.x_scale * ws[m];
     if (!(acc_unit > 0)) return error("{}: w_scales must be positive", node.label());
-    p.out_scales.push_back(p.y_scale > 0 ? acc_unit / p.y_scale : acc_unit);
+    p.out_scales.push_back(acc_unit / output_divisor(node, p.y_scale));
   }
   if (b) {
     for (int64_t m = 0; m < p.out_c; ++m)

@@ -56,9 +56,8 @@ Status append_quant_activation(const Node& node, float y_scale, dnnl::post_ops& 
   auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
   using alg = dnnl::algorithm;
   if (act.empty()) return {};
-  if (y_scale > 0 && !activation_scale_invariant(act))
-    return error("{}: activation '{}' cannot follow the output scale", node.label(), act);
-  const float inv = y_scale > 0 ? 1.0f / y_scale : 1.0f;
+  const bool late = y_scale > 0 && !activation_scale_invariant(act);
+  const float inv = y_scale > 0 && !late ? 1.0f / y_scale : 1.0f;
   if (act == "Relu") po.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
   else if (act == "LeakyRelu") po.append_eltwise(1.f, alg::eltwise_relu, param(0, 0.01f), 0.f);
   else if (act == "Clip") po.append_eltwise(1.f, alg::eltwise_clip_v2, param(0, -3.4e38f) * inv, param(1, 3.4e38f) * inv);
@@ -72,7 +71,12 @@ Status append_quant_activation(const Node& node, float y_scale, dnnl::post_ops& 
   else if (act == "GeluTanh") po.append_eltwise(1.f, alg::eltwise_gelu_tanh, 0.f, 0.f);
   else if (act == "Silu") po.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f);
   else return error("{}: unknown activation '{}'", node.label(), act);
+  if (late) po.append_eltwise(1.f, alg::eltwise_linear, 1.0f / y_scale, 0.f);
   return {};
+}
+
+float output_divisor(const Node& node, float y_scale) {
+  return y_scale > 0 && activation_scale_invariant(node.attr_string("activation", "")) ? y_scale : 1.0f;
 }
 
 }  // namespace sz0::ops::quant

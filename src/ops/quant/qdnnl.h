@@ -28,9 +28,12 @@ bool is_reference_impl(const char* impl_info);
 DType fused_output_type(const Node& node);
 
 // The activation of a fused node (attributes `activation`, `activation_params`) as oneDNN
-// post-ops. `y_scale` > 0 when the activation runs on values already divided by the output's
-// scale (an 8-bit output): then only Relu, LeakyRelu and Clip (bounds divided) are valid.
+// post-ops. With an 8-bit output (`y_scale` > 0), activations that commute with the scale
+// (Relu, LeakyRelu, Clip with its bounds divided) run on values the output scales already
+// divided by y_scale; any other runs on real values and a linear post-op divides after it
+// (output_divisor says which: the output scales divide by what it returns).
 Status append_quant_activation(const Node& node, float y_scale, dnnl::post_ops& po);
+float output_divisor(const Node& node, float y_scale);
 
 // Without VNNI, oneDNN's int8 kernels multiply with vpmaddubsw, which adds pairs of u8·s8
 // products into a saturating int16: the result is exact only while |w| <= 64 (255·64·2 < 2^15).

@@ -95,7 +95,7 @@ Result<MatMulParams> parse_params(const Node& node, const Tensor& w, const Tenso
       // scaling, so it goes in those units.
       const float unit = p.a_scale * p.w_scales[j];
       if (!(unit > 0)) return error("{}: scales must be positive", node.label());
-      p.out_scales.push_back(p.y_scale > 0 ? unit / p.y_scale : unit);
+      p.out_scales.push_back(unit / output_divisor(node, p.y_scale));
       if (b) p.bias_acc.push_back(p.bias[j] / unit);
     }
   }
