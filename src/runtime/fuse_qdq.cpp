@@ -570,8 +570,42 @@ class Fuser {
 
 }  // namespace
 
+namespace {
+
+// An 8-bit value written by a QConv and read only by QConvs (as their input X) stays channels
+// last between them: the producer skips its reorder back to NCHW, the readers theirs to NHWC.
+int chain_channels_last(Graph& g) {
+  std::map<std::string, std::vector<Node*>> readers;
+  for (Node& n : g.nodes)
+    for (const std::string& in : n.inputs)
+      if (!in.empty()) readers[in].push_back(&n);
+  std::set<std::string> outputs;
+  for (const ValueInfo& o : g.outputs) outputs.insert(o.name);
+  auto is_qconv = [](const Node& n) { return n.domain == ops::kInternalDomain && n.op_type == "QConv"; };
+  int chained = 0;
+  for (Node& n : g.nodes) {
+    if (!is_qconv(n) || n.attr_string("output", "").empty() || n.outputs.size() != 1 || outputs.count(n.outputs[0]))
+      continue;
+    auto it = readers.find(n.outputs[0]);
+    if (it == readers.end()) continue;
+    const bool all = std::all_of(it->second.begin(), it->second.end(), [&](const Node* r) {
+      return is_qconv(*r) && r->inputs[0] == n.outputs[0] &&
+             std::count(r->inputs.begin(), r->inputs.end(), n.outputs[0]) == 1;
+    });
+    if (!all) continue;
+    n.set_attr(passes::make_attr_int("dst_channels_last", 1));
+    for (Node* r : it->second) r->set_attr(passes::make_attr_int("src_channels_last", 1));
+    ++chained;
+  }
+  return chained;
+}
+
+}  // namespace
+
 int fuse_qdq(Model& model) {
-  return apply_runtime_patch(model, Fuser(model).run());
+  const int fused = apply_runtime_patch(model, Fuser(model).run());
+  if (fused > 0) chain_channels_last(model.graph);
+  return fused;
 }
 
 }  // namespace sz0

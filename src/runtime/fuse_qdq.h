@@ -4,7 +4,8 @@
 //   DynamicQuantizeLinear → MatMulInteger → Cast → Mul by (x_scale · w_scale) → [bias Add]
 //     → [activation]                                                                 → DynQMatMul
 //   QLinearConv → QConv, QLinearMatMul → QMatMul (the QOperator format)
-// with int8 weight initializers. A quantized model run as written dequantizes every tensor and
+// with int8 weight initializers. An 8-bit value passed from one QConv to QConvs only is then kept
+// channels last (no reorder between them). A quantized model run as written dequantizes every tensor and
 // computes in float; these patterns are what quantizers write for "this op in 8 bits". Never
 // written to files.
 #pragma once

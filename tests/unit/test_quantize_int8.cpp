@@ -447,23 +447,34 @@ TEST(QuantizeInt8, ConvWithHardSwishWritesEightBitsDirectly) {
   x = b.conv2d(x, 7, 1, {.padding = 0});
   b.output(x, "y");
   const Model ref = build(b);
-  Model m = ref;
-  QuantizeOptions o{.type = QuantizationType::Int8Static};
-  o.samples = samples(ref, 2);
-  ASSERT_TRUE(ModelQuantizer(o).quantize(m).ok());
-  SessionOptions fast, plain;
-  fast.threads = plain.threads = 1;
-  plain.optimize = false;
-  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
-  ASSERT_TRUE(sf.ok() && sp.ok());
-  EXPECT_EQ(count_op((*sf)->model(), "QConv"), 3);
-  // Only the graph input's QuantizeLinear is left: HardSwish and ReLU run before the fused
-  // requantization of their convolutions.
-  EXPECT_EQ(count_op((*sf)->model(), "QuantizeLinear"), 1);
-  const auto feeds = generated_sample(ref, 5);
-  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
-  ASSERT_TRUE(yf.ok() && yp.ok());
-  OutputAgreement agree;
-  agree.add(yp->front(), yf->front());
-  EXPECT_GE(agree.cosine(), 0.999);
+  for (DType act : {DType::UInt8, DType::Int8}) {
+    SCOPED_TRACE(act == DType::Int8 ? "int8 activations" : "uint8 activations");
+    Model m = ref;
+    QuantizeOptions o{.type = QuantizationType::Int8Static, .activation_type = act};
+    o.samples = samples(ref, 2);
+    ASSERT_TRUE(ModelQuantizer(o).quantize(m).ok());
+    SessionOptions fast, plain;
+    fast.threads = plain.threads = 1;
+    plain.optimize = false;
+    auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+    ASSERT_TRUE(sf.ok() && sp.ok());
+    EXPECT_EQ(count_op((*sf)->model(), "QConv"), 3);
+    // Only the graph input's QuantizeLinear is left: HardSwish and ReLU run before the fused
+    // requantization of their convolutions.
+    EXPECT_EQ(count_op((*sf)->model(), "QuantizeLinear"), 1);
+    // The two 8-bit values between the convolutions stay channels last.
+    int last_out = 0, last_in = 0;
+    for (const Node& n : (*sf)->model().graph.nodes) {
+      last_out += n.attr_int("dst_channels_last", 0) != 0;
+      last_in += n.attr_int("src_channels_last", 0) != 0;
+    }
+    EXPECT_EQ(last_out, 2);
+    EXPECT_EQ(last_in, 2);
+    const auto feeds = generated_sample(ref, 5);
+    auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+    ASSERT_TRUE(yf.ok() && yp.ok());
+    OutputAgreement agree;
+    agree.add(yp->front(), yf->front());
+    EXPECT_GE(agree.cosine(), 0.999);
+  }
 }

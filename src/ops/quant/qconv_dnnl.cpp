@@ -12,7 +12,10 @@
 //   output (string)                         "uint8" / "int8": Y = saturate(round(y / y_scale) +
 //                                           y_zero_point); absent: Y = y in float32
 //   y_scale (float), y_zero_point (int)     for an 8-bit output
-//   activation, activation_params           Relu, LeakyRelu, Clip (any fusable one for float Y)
+//   activation, activation_params           any fusable one (see append_quant_activation)
+//   src_channels_last, dst_channels_last    X / Y stored [N, (H,) W, C]: set by the session on
+//                                           8-bit values that pass from one QConv to others
+//                                           only, which then need no reorder in between
 // where y = act(x_scale · w_scale[m] · Σ (X - x_zero_point) · W + B[m]).
 #include "ops/internal.h"
 #include "ops/quant/qdnnl.h"
@@ -28,6 +31,21 @@ using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 using dims = dnnl::memory::dims;
 
+// [N, C, spatial...] <-> [N, spatial..., C].
+template <class V>
+std::vector<V> to_channels_last(const std::vector<V>& d) {
+  std::vector<V> r = {d[0]};
+  r.insert(r.end(), d.begin() + 2, d.end());
+  r.push_back(d[1]);
+  return r;
+}
+template <class V>
+std::vector<V> from_channels_last(const std::vector<V>& d) {
+  std::vector<V> r = {d[0], d.back()};
+  r.insert(r.end(), d.begin() + 1, d.end() - 1);
+  return r;
+}
+
 Status infer_qconv(InferContext& ctx) {
   if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
   const TypeInfo& x = ctx.in(0);
@@ -35,7 +53,10 @@ Status infer_qconv(InferContext& ctx) {
   if (x.dtype != DType::Undefined && !is_q8(x.dtype)) return ctx.fail("expects uint8 or int8, got {}", dtype_name(x.dtype));
   TypeInfo xf = x;
   xf.dtype = DType::Float;
+  if (ctx.node.attr_int("src_channels_last", 0) && xf.has_rank() && xf.rank() >= 3) xf.shape = from_channels_last(*xf.shape);
   SZ0_ASSIGN(ctx.out(0).shape, conv_dims(ctx.node, xf, ctx.in(1)));
+  if (ctx.node.attr_int("dst_channels_last", 0) && ctx.out(0).shape && ctx.out(0).shape->size() >= 3)
+    ctx.out(0).shape = to_channels_last(*ctx.out(0).shape);
   return {};
 }
 
@@ -92,7 +113,8 @@ struct Plan {
   dnnl::memory user_src, user_dst, src, dst;  // user_*: NC(H)W; src, dst: channels last
   dnnl::memory src_as_input;                   // src's buffer typed as the input (int8 input)
   dnnl::reorder to_nhwc, to_nchw;
-  Shape out_shape;
+  Shape out_shape;  // as stored (channels last when dst_channels_last)
+  bool src_last = false, dst_last = false;
   // Without VNNI oneDNN halves the weights for an int8 source (losing their last bit): an int8
   // input is shifted to uint8 instead (x + 128, zero point + 128: the same differences).
   bool flip_sign = false;
@@ -151,7 +173,16 @@ std::optional<Plan> build_plan(const Node& node, const QConvParams& p, DType xt,
     plan.flip_sign = flip;
     plan.src_zp = src_zp;
     plan.to_nchw = dnnl::reorder(plan.dst, plan.user_dst);
+    plan.src_last = node.attr_int("src_channels_last", 0) != 0;
+    plan.dst_last = node.attr_int("dst_channels_last", 0) != 0;
+    if (plan.src_last) {
+      // X arrives channels last: a copy only when int8 must be shifted to uint8 (in place on the
+      // plan's buffer); uint8 is read where it lies.
+      plan.user_src = dnnl::memory(dnnl::memory::desc(src_dims, *src_dt, last), eng, DNNL_MEMORY_NONE);
+      plan.to_nhwc = dnnl::reorder(plan.user_src, plan.src_as_input);
+    }
     plan.out_shape = Shape(dst_dims.begin(), dst_dims.end());
+    if (plan.dst_last) plan.out_shape = to_channels_last(plan.out_shape);
     return plan;
   } catch (const dnnl::error&) {
     return std::nullopt;
@@ -173,33 +204,45 @@ class QConv final : public Kernel {
     y_zp_ = p_.y_zp;
     auto& eng = dnnl_cpu_engine();
     y_zp_mem_ = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &y_zp_);
-    if (!in.inputs.empty() && in.inputs[0].fully_known() && is_q8(in.inputs[0].dtype))
-      SZ0_TRY(prepare(in.inputs[0].dtype, in.inputs[0].concrete()).status());
+    if (!in.inputs.empty() && in.inputs[0].fully_known() && is_q8(in.inputs[0].dtype) && in.inputs[0].rank() >= 3) {
+      const Shape xs = in.inputs[0].concrete();
+      SZ0_TRY(prepare(in.inputs[0].dtype, in.node.attr_int("src_channels_last", 0) ? from_channels_last(xs) : xs).status());
+    }
     return {};
   }
 
   Status run(KernelContext& ctx) override {
     const Tensor& x = ctx.in(0);
-    SZ0_ASSIGN(Plan * p, prepare(x.dtype(), x.shape()));
+    const bool src_last = node_->attr_int("src_channels_last", 0) != 0;
+    if (src_last && x.rank() < 3) return ctx.fail("channels-last input of rank {}", x.rank());
+    SZ0_ASSIGN(Plan * p, prepare(x.dtype(), src_last ? from_channels_last(x.shape()) : x.shape()));
     Tensor& y = ctx.output_for_overwrite(0);
     if (y.shape() != p->out_shape || y.dtype() != p_.out_type)
       return ctx.fail("output {} differs from the plan's {}", shape_str(y.shape()), shape_str(p->out_shape));
     auto& stream = dnnl_thread_stream();
-    p->user_src.set_data_handle(const_cast<void*>(x.raw()));
-    p->user_dst.set_data_handle(y.raw());
-    p->to_nhwc.execute(stream, p->user_src, p->src_as_input);
+    dnnl::memory src = p->src;
+    if (p->src_last && !p->flip_sign) {
+      src = dnnl::memory(p->pd.src_desc(), dnnl_cpu_engine(), const_cast<void*>(x.raw()));
+    } else {
+      p->user_src.set_data_handle(const_cast<void*>(x.raw()));
+      p->to_nhwc.execute(stream, p->user_src, p->src_as_input);
+    }
     if (p->flip_sign) {
       stream.wait();
       uint8_t* v = static_cast<uint8_t*>(p->src.get_data_handle());
       const int64_t n = x.numel();
       for (int64_t i = 0; i < n; ++i) v[i] ^= 0x80u;
     }
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, p->src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, p->dst}};
+    dnnl::memory dst = p->dst_last ? dnnl::memory(p->pd.dst_desc(), dnnl_cpu_engine(), y.raw()) : p->dst;
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
     if (bias_.get(true)) args.emplace(DNNL_ARG_BIAS, bias_);
     if (p->src_zp != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, p->src_zp_mem);
     if (y_zp_ != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, y_zp_mem_);
     p->conv.execute(stream, args);
-    p->to_nchw.execute(stream, p->dst, p->user_dst);
+    if (!p->dst_last) {
+      p->user_dst.set_data_handle(y.raw());
+      p->to_nchw.execute(stream, p->dst, p->user_dst);
+    }
     stream.wait();
     return {};
   }
@@ -258,7 +301,12 @@ bool accepts_qconv(const KernelInit& init) {
   auto p = parse_params(init.node, *w, b);
   if (!p.ok()) return false;
   if (init.inputs.empty() || !init.inputs[0].fully_known() || !is_q8(init.inputs[0].dtype)) return true;
-  return build_plan(init.node, *p, init.inputs[0].dtype, init.inputs[0].concrete(), *w).has_value();
+  Shape xs = init.inputs[0].concrete();
+  if (init.node.attr_int("src_channels_last", 0)) {
+    if (xs.size() < 3) return false;
+    xs = from_channels_last(xs);
+  }
+  return build_plan(init.node, *p, init.inputs[0].dtype, xs, *w).has_value();
 }
 
 SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QConv", .since = 1, .infer = infer_qconv, .factory = make_qconv,
