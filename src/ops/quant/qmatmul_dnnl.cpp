@@ -117,13 +117,14 @@ std::optional<Plan> build_plan(const MatMulParams& p, int64_t rows) {
   const int mask = p.w_scales.size() > 1 ? 1 << 1 : 0;
   if (p.dynamic) attr.set_output_scales(mask, {DNNL_RUNTIME_F32_VAL});
   else attr.set_output_scales(mask, mask ? p.out_scales : std::vector<float>{p.out_scales[0]});
-  attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  // A's zero point is folded into the bias (see QMatMul::bias_for): oneDNN's own zero-point
+  // compensation doubles the time of one-row products.
   if (p.y_zp != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
   attr.set_post_ops(p.post_ops);
   try {
     const dnnl::memory::desc a_md({rows, p.k}, dt::u8, tag::ab), w_md({p.k, p.n}, dt::s8, tag::any),
         b_md({1, p.n}, dt::f32, tag::ab), y_md({rows, p.n}, *dst_dt, tag::ab);
-    auto desc = p.bias.empty() ? dnnl::matmul::desc(a_md, w_md, y_md) : dnnl::matmul::desc(a_md, w_md, b_md, y_md);
+    auto desc = dnnl::matmul::desc(a_md, w_md, b_md, y_md);
     Plan plan;
     plan.pd = dnnl::matmul::primitive_desc(desc, attr, dnnl_cpu_engine());
     if (is_reference_impl(plan.pd.impl_info_str())) return std::nullopt;
@@ -177,8 +178,12 @@ class QMatMul final : public Kernel {
     auto& eng = dnnl_cpu_engine();
     y_zp_ = p_.y_zp;
     y_zp_mem_ = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &y_zp_);
-    if (!p_.bias_acc.empty())
-      bias_ = dnnl::memory(dnnl::memory::desc({1, p_.n}, dt::f32, tag::ab), eng, p_.bias_acc.data());
+    // Σ_k (a_k - z)·w_kn = Σ_k a_k·w_kn - z·colsum_n: the zero point's share is a per-column
+    // constant, added to the bias in accumulator units.
+    colsum_.assign(static_cast<size_t>(p_.n), 0.f);
+    const int8_t* wv = w_.data<int8_t>();
+    for (int64_t kk = 0; kk < p_.k; ++kk)
+      for (int64_t j = 0; j < p_.n; ++j) colsum_[j] += static_cast<float>(wv[p_.trans_b ? j * p_.k + kk : kk * p_.n + j]);
     if (!in.inputs.empty() && in.inputs[0].fully_known() && p_.k > 0) SZ0_TRY(prepare(shape_numel(in.inputs[0].concrete()) / p_.k).status());
     return {};
   }
@@ -205,11 +210,10 @@ class QMatMul final : public Kernel {
       a_u8 = s.a.data();
       s.scales.resize(static_cast<size_t>(n));
       for (int64_t j = 0; j < n; ++j) s.scales[j] = a_scale * p_.w_scales[j];
-      if (!p_.bias.empty()) {
-        // In accumulator units (oneDNN adds it before the output scale); the scale is never 0.
-        s.bias.resize(static_cast<size_t>(n));
-        for (int64_t j = 0; j < n; ++j) s.bias[j] = p_.bias[j] / s.scales[j];
-      }
+      // In accumulator units (oneDNN adds it before the output scale); the scale is never 0.
+      s.bias.resize(static_cast<size_t>(n));
+      for (int64_t j = 0; j < n; ++j)
+        s.bias[j] = (p_.bias.empty() ? 0.f : p_.bias[j] / s.scales[j]) - static_cast<float>(a_zp) * colsum_[j];
     } else if (a.dtype() == DType::Int8) {
       // a + 128 as uint8 (flipping the sign bit), zero point + 128: the same differences.
       s.a.resize(static_cast<size_t>(a.numel()));
@@ -225,17 +229,14 @@ class QMatMul final : public Kernel {
     auto& stream = dnnl_thread_stream();
     dnnl::memory a_mem(plan->pd.src_desc(), eng, const_cast<void*>(a_u8));
     dnnl::memory y_mem(plan->pd.dst_desc(), eng, y.raw());
-    dnnl::memory zp_a(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &a_zp);
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, y_mem},
-                                               {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zp_a}};
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, y_mem}};
     if (p_.y_zp != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, y_zp_mem_);
     if (p_.dynamic) {
       const int64_t ns = p_.w_scales.size() > 1 ? n : 1;
       args.emplace(DNNL_ARG_ATTR_OUTPUT_SCALES, dnnl::memory(dnnl::memory::desc({ns}, dt::f32, tag::x), eng, s.scales.data()));
-      if (!p_.bias.empty())
-        args.emplace(DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({1, n}, dt::f32, tag::ab), eng, s.bias.data()));
-    } else if (bias_.get(true)) {
-      args.emplace(DNNL_ARG_BIAS, bias_);
+      args.emplace(DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({1, n}, dt::f32, tag::ab), eng, s.bias.data()));
+    } else {
+      args.emplace(DNNL_ARG_BIAS, bias_for(a_zp));
     }
     plan->mm.execute(stream, args);
     stream.wait();
@@ -265,11 +266,27 @@ class QMatMul final : public Kernel {
     return &plans_.emplace(rows, std::move(*plan)).first->second;
   }
 
+  // The static bias with zero point `zp` folded in (one per zero point: uint8 input, or int8
+  // shifted by 128).
+  dnnl::memory bias_for(int32_t zp) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = biases_.find(zp);
+    if (it == biases_.end()) {
+      std::vector<float> b(static_cast<size_t>(p_.n));
+      for (int64_t j = 0; j < p_.n; ++j)
+        b[j] = (p_.bias_acc.empty() ? 0.f : p_.bias_acc[j]) - static_cast<float>(zp) * colsum_[j];
+      it = biases_.emplace(zp, std::move(b)).first;
+    }
+    return dnnl::memory(dnnl::memory::desc({1, p_.n}, dt::f32, tag::ab), dnnl_cpu_engine(), it->second.data());
+  }
+
   const Node* node_ = nullptr;
   Tensor w_;
   MatMulParams p_;
+  std::vector<float> colsum_;
+  std::map<int32_t, std::vector<float>> biases_;
   int32_t y_zp_ = 0;
-  dnnl::memory weights_, bias_, y_zp_mem_;
+  dnnl::memory weights_, y_zp_mem_;
   std::mutex mu_;
   std::map<int64_t, Plan> plans_;
 };
