@@ -282,7 +282,15 @@ Status run_global_pool(KernelContext& ctx) {
         for (int64_t pl = b; pl < e; ++pl) {
           const T* v = xp + pl * size;
           double acc = K == PoolKind::Max ? -std::numeric_limits<double>::infinity() : 0.0;
-          for (int64_t i = 0; i < size; ++i) {
+          int64_t i = 0;
+          if constexpr (K == PoolKind::Average) {
+            // Four running sums: one chain of dependent double adds would bound the loop.
+            double a[4] = {0, 0, 0, 0};
+            for (; i + 4 <= size; i += 4)
+              for (int u = 0; u < 4; ++u) a[u] += static_cast<double>(v[i + u]);
+            acc = (a[0] + a[1]) + (a[2] + a[3]);
+          }
+          for (; i < size; ++i) {
             const double xv = static_cast<double>(v[i]);
             if constexpr (K == PoolKind::Max) acc = std::isnan(xv) || xv > acc ? xv : acc;
             else if constexpr (K == PoolKind::Average) acc += xv;
