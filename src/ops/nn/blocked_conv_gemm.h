@@ -9,7 +9,7 @@
 #pragma once
 
 #include "kernels/sgemm.h"
-#include "ops/nn/epilogue.h"
+#include "ops/epilogue.h"
 
 #include <cstdint>
 #include <optional>

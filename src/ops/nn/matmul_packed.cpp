@@ -11,7 +11,7 @@
 // Silu), activation_params (floats: LeakyRelu alpha; Clip min, max; HardSigmoid alpha, beta).
 #include "kernels/sgemm.h"
 #include "ops/internal.h"
-#include "ops/nn/epilogue.h"
+#include "ops/epilogue.h"
 #include "ops/nn/nn_util.h"
 
 namespace sz0::ops::nn {

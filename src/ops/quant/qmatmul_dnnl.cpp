@@ -17,6 +17,8 @@
 //   extended to include 0, round half to even); then y = act(x_scale · w_scale[j] · Σ (X_q -
 //   x_zero_point) · W + B[j]).
 #include "kernels/parallel.h"
+#include "kernels/qgemv.h"
+#include "ops/epilogue.h"
 #include "ops/internal.h"
 #include "ops/quant/qdnnl.h"
 #include "ops/quant/quant_util.h"
@@ -181,6 +183,10 @@ class QMatMul final : public Kernel {
     // Σ_k (a_k - z)·w_kn = Σ_k a_k·w_kn - z·colsum_n: the zero point's share is a per-column
     // constant, added to the bias in accumulator units.
     colsum_.assign(static_cast<size_t>(p_.n), 0.f);
+    kernels::pack_s8_rows(p_.trans_b, p_.k, p_.n, w_.data<int8_t>(), gemv_);
+    if (!gemv_.fits_7bit) gemv_ = {};  // the dot-product kernel would saturate: oneDNN only
+    SZ0_ASSIGN(act_, activation_step(in.node));
+    for (int64_t j = 0; j < p_.n && !p_.dynamic; ++j) units_.push_back(p_.a_scale * p_.w_scales[j]);
     const int8_t* wv = w_.data<int8_t>();
     for (int64_t kk = 0; kk < p_.k; ++kk)
       for (int64_t j = 0; j < p_.n; ++j) colsum_[j] += static_cast<float>(wv[p_.trans_b ? j * p_.k + kk : kk * p_.n + j]);
@@ -198,7 +204,11 @@ class QMatMul final : public Kernel {
     if (y.numel() != rows * n) return ctx.fail("output {} does not hold {}x{}", shape_str(y.shape()), rows, n);
     if (rows == 0 || n == 0) return {};
     if (k == 0) return ctx.fail("an empty inner dimension is not supported");
-    SZ0_ASSIGN(Plan * plan, prepare(rows));
+    const bool few = rows <= kFewRows && gemv_.fits_7bit;
+    Plan* plan = nullptr;
+    if (!few) {
+      SZ0_ASSIGN(plan, prepare(rows));
+    }
     Scratch& s = scratch();
     const void* a_u8 = a.raw();
     int32_t a_zp = p_.a_zp;
@@ -225,6 +235,7 @@ class QMatMul final : public Kernel {
     } else if (a.dtype() != DType::UInt8) {
       return ctx.fail("A must be uint8 or int8, got {}", dtype_name(a.dtype()));
     }
+    if (few) return run_few(ctx, static_cast<const uint8_t*>(a_u8), rows, a_zp, y);
     auto& eng = dnnl_cpu_engine();
     auto& stream = dnnl_thread_stream();
     dnnl::memory a_mem(plan->pd.src_desc(), eng, const_cast<void*>(a_u8));
@@ -266,6 +277,48 @@ class QMatMul final : public Kernel {
     return &plans_.emplace(rows, std::move(*plan)).first->second;
   }
 
+  // Few rows: int32 dot products (kernels/qgemv.h), then in real units
+  // y = act((acc + bias - zp·colsum) · unit[j]) and the 8-bit output's quantization, the same
+  // values oneDNN's post-op chain computes.
+  static constexpr int64_t kFewRows = 4;
+  Status run_few(KernelContext& ctx, const uint8_t* a, int64_t rows, int32_t a_zp, Tensor& y) {
+    const int64_t n = p_.n;
+    Scratch& s = scratch();
+    thread_local std::vector<int32_t> acc;
+    thread_local std::vector<float> real, unit_dyn;
+    acc.resize(static_cast<size_t>(rows * n));
+    real.resize(static_cast<size_t>(n));
+    kernels::qgemv_u8s8(rows, a, p_.k, gemv_, acc.data(), n, ctx.threads());
+    const float* bias = nullptr;
+    const float* unit = nullptr;
+    if (p_.dynamic) {
+      bias = s.bias.data();
+      unit = s.scales.data();
+    } else {
+      bias = static_cast<const float*>(bias_for(a_zp).get_data_handle());
+      unit = units_.data();
+    }
+    const kernels::SimdF32Kernels& simd = kernels::simd_f32();
+    const QRange qr = qrange(p_.out_type);
+    for (int64_t i = 0; i < rows; ++i) {
+      const int32_t* ai = acc.data() + i * n;
+      for (int64_t j = 0; j < n; ++j) real[j] = (static_cast<float>(ai[j]) + bias[j]) * unit[j];
+      if (act_) simd.unary(act_->op, act_->args, real.data(), real.data(), n);
+      if (p_.out_type == DType::Float) {
+        std::copy(real.begin(), real.end(), y.data<float>() + i * n);
+        continue;
+      }
+      const float inv = 1.0f / p_.y_scale;
+      const float lo = static_cast<float>(qr.lo - p_.y_zp), hi = static_cast<float>(qr.hi - p_.y_zp);
+      for (int64_t j = 0; j < n; ++j) {
+        const int32_t q = quantize_value(real[j] * inv, p_.y_zp, lo, hi);
+        if (p_.out_type == DType::UInt8) y.data<uint8_t>()[i * n + j] = static_cast<uint8_t>(q);
+        else y.data<int8_t>()[i * n + j] = static_cast<int8_t>(q);
+      }
+    }
+    return {};
+  }
+
   // The static bias with zero point `zp` folded in (one per zero point: uint8 input, or int8
   // shifted by 128).
   dnnl::memory bias_for(int32_t zp) {
@@ -283,7 +336,9 @@ class QMatMul final : public Kernel {
   const Node* node_ = nullptr;
   Tensor w_;
   MatMulParams p_;
-  std::vector<float> colsum_;
+  std::vector<float> colsum_, units_;  // units_: a_scale · w_scale[j] (static)
+  kernels::PackedS8 gemv_;            // W for few-row products; empty when it does not fit 7 bits
+  std::optional<UnaryStep> act_;
   std::map<int32_t, std::vector<float>> biases_;
   int32_t y_zp_ = 0;
   dnnl::memory weights_, y_zp_mem_;

@@ -9,7 +9,7 @@
 
 #include <optional>
 
-namespace sz0::ops::nn {
+namespace sz0::ops {
 
 struct UnaryStep {
   kernels::UnaryF32 op = kernels::UnaryF32::Copy;
@@ -22,4 +22,4 @@ Result<std::optional<UnaryStep>> activation_step(const Node& node);
 // The node's affine attribute [a, b] (y = a·y + b after the activation) as a step, if any.
 std::optional<UnaryStep> affine_step(const Node& node);
 
-}  // namespace sz0::ops::nn
+}  // namespace sz0::ops

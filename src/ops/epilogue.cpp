@@ -1,6 +1,6 @@
-#include "ops/nn/epilogue.h"
+#include "ops/epilogue.h"
 
-namespace sz0::ops::nn {
+namespace sz0::ops {
 
 Result<std::optional<UnaryStep>> activation_step(const Node& node) {
   using kernels::UnaryF32;
@@ -29,4 +29,4 @@ std::optional<UnaryStep> affine_step(const Node& node) {
   return UnaryStep{kernels::UnaryF32::Affine, {af[0], af[1]}};
 }
 
-}  // namespace sz0::ops::nn
+}  // namespace sz0::ops
