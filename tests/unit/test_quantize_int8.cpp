@@ -478,3 +478,34 @@ TEST(QuantizeInt8, ConvWithHardSwishWritesEightBitsDirectly) {
     EXPECT_GE(agree.cosine(), 0.999);
   }
 }
+
+TEST(QuantizeInt8, SqueezeExcitationConvolutionsRunAsFewRowProducts) {
+  ModelBuilder b("se", {.seed = 14, .batch = 2});
+  Var x = b.input("image", DType::Float, {6, 7, 5});
+  x = b.relu(b.conv2d(x, 10, 3, {.padding = 1}));
+  Var s = b.global_avg_pool(x, /*flatten=*/false);  // [2, 10, 1, 1]
+  s = b.relu(b.conv2d(s, 4, 1, {.padding = 0}));
+  s = b.hard_sigmoid(b.conv2d(s, 10, 1, {.padding = 0}));
+  b.output(b.mul(x, s), "y");
+  const Model ref = build(b);
+  for (DType act : {DType::UInt8, DType::Int8}) {
+    SCOPED_TRACE(act == DType::Int8 ? "int8 activations" : "uint8 activations");
+    Model m = ref;
+    QuantizeOptions o{.type = QuantizationType::Int8Static, .activation_type = act};
+    o.samples = samples(ref, 2);
+    ASSERT_TRUE(ModelQuantizer(o).quantize(m).ok());
+    SessionOptions fast, plain;
+    fast.threads = plain.threads = 1;
+    plain.optimize = false;
+    auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+    ASSERT_TRUE(sf.ok() && sp.ok());
+    EXPECT_EQ(count_op((*sf)->model(), "QConv"), 3);
+    const auto feeds = generated_sample(ref, 6);
+    auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+    ASSERT_TRUE(yf.ok() && yp.ok());
+    OutputAgreement agree;
+    agree.add(yp->front(), yf->front());
+    EXPECT_GE(agree.cosine(), 0.999);
+    EXPECT_GE(cosine(ref, m, feeds), 0.98);
+  }
+}

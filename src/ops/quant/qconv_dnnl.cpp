@@ -19,6 +19,7 @@
 // where y = act(x_scale · w_scale[m] · Σ (X - x_zero_point) · W + B[m]).
 #include "ops/internal.h"
 #include "ops/quant/qdnnl.h"
+#include "ops/quant/qfew.h"
 #include "ops/quant/quant_util.h"
 
 #include <map>
@@ -204,6 +205,21 @@ class QConv final : public Kernel {
     y_zp_ = p_.y_zp;
     auto& eng = dnnl_cpu_engine();
     y_zp_mem_ = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &y_zp_);
+    // A 1×1 convolution over one position (squeeze-excitation, pooled features) is a product of
+    // a few rows: the dot-product kernel does it without oneDNN's per-call set-up and reorders.
+    bool pointwise = p_.group == 1;
+    for (int d = 2; d < w_.rank(); ++d) pointwise = pointwise && w_.dim(d) == 1;
+    if (pointwise) {
+      auto g = parse_window(in.node, Shape(w_.shape().begin() + 2, w_.shape().end()), false);
+      pointwise = g.ok();
+      for (size_t d = 0; pointwise && d < g->strides.size(); ++d) pointwise = g->strides[d] == 1;
+      for (size_t d = 0; pointwise && d < g->pads.size(); ++d) pointwise = g->pads[d] == 0;
+    }
+    if (pointwise) {
+      SZ0_TRY(few_.init(in.node, /*trans=*/true, w_.dim(1), p_.out_c, w_.data<int8_t>()));
+      const std::vector<float> ws = in.node.attr_floats("w_scales");
+      for (int64_t m = 0; m < p_.out_c; ++m) units_.push_back(p_.x_scale * ws[ws.size() == 1 ? 0 : m]);
+    }
     if (!in.inputs.empty() && in.inputs[0].fully_known() && is_q8(in.inputs[0].dtype) && in.inputs[0].rank() >= 3) {
       const Shape xs = in.inputs[0].concrete();
       SZ0_TRY(prepare(in.inputs[0].dtype, in.node.attr_int("src_channels_last", 0) ? from_channels_last(xs) : xs).status());
@@ -213,6 +229,8 @@ class QConv final : public Kernel {
 
   Status run(KernelContext& ctx) override {
     const Tensor& x = ctx.in(0);
+    if (few_.usable() && x.rank() >= 3 && x.dim(0) > 0 && x.dim(0) <= 4 && x.numel() == x.dim(0) * w_.dim(1))
+      return run_few(ctx, x);
     const bool src_last = node_->attr_int("src_channels_last", 0) != 0;
     if (src_last && x.rank() < 3) return ctx.fail("channels-last input of rank {}", x.rank());
     SZ0_ASSIGN(Plan * p, prepare(x.dtype(), src_last ? from_channels_last(x.shape()) : x.shape()));
@@ -248,6 +266,32 @@ class QConv final : public Kernel {
   }
 
  private:
+  // One position per image: X is [N, C] rows whatever its layout, Y [N, M] likewise.
+  Status run_few(KernelContext& ctx, const Tensor& x) {
+    Tensor& y = ctx.output_for_overwrite(0);
+    const int64_t rows = x.dim(0), c = w_.dim(1);
+    if (y.numel() != rows * p_.out_c || y.dtype() != p_.out_type)
+      return ctx.fail("output {} does not hold {}x{}", shape_str(y.shape()), rows, p_.out_c);
+    const uint8_t* a = static_cast<const uint8_t*>(x.raw());
+    int32_t zp = p_.x_zp;
+    thread_local std::vector<uint8_t> shifted;
+    if (x.dtype() == DType::Int8) {  // x + 128 as uint8, zero point + 128: the same differences
+      shifted.resize(static_cast<size_t>(x.numel()));
+      for (int64_t i = 0; i < x.numel(); ++i) shifted[i] = static_cast<uint8_t>(a[i] ^ 0x80u);
+      a = shifted.data();
+      zp += 128;
+    }
+    std::vector<float>* bias;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = few_bias_.find(zp);
+      if (it == few_bias_.end()) it = few_bias_.emplace(zp, few_.folded_bias(p_.bias_acc, zp)).first;
+      bias = &it->second;
+    }
+    few_.run(rows, a, c, bias->data(), units_.data(), p_.out_type, p_.y_scale, p_.y_zp, y.raw(), ctx.threads());
+    return {};
+  }
+
   Result<Plan*> prepare(DType xt, const Shape& xs) {
     std::lock_guard<std::mutex> lock(mu_);
     auto key = std::make_pair(xt, xs);
@@ -283,6 +327,9 @@ class QConv final : public Kernel {
   dnnl::memory weights_, bias_, y_zp_mem_;
   std::mutex mu_;
   std::map<std::pair<DType, Shape>, Plan> plans_;
+  FewRows few_;  // pointwise convolutions only
+  std::vector<float> units_;  // x_scale · w_scale[m]
+  std::map<int32_t, std::vector<float>> few_bias_;  // per zero point
 };
 
 Result<std::unique_ptr<Kernel>> make_qconv(const KernelInit& init) {

@@ -17,10 +17,9 @@
 //   extended to include 0, round half to even); then y = act(x_scale · w_scale[j] · Σ (X_q -
 //   x_zero_point) · W + B[j]).
 #include "kernels/parallel.h"
-#include "kernels/qgemv.h"
-#include "ops/epilogue.h"
 #include "ops/internal.h"
 #include "ops/quant/qdnnl.h"
+#include "ops/quant/qfew.h"
 #include "ops/quant/quant_util.h"
 
 #include <map>
@@ -181,15 +180,9 @@ class QMatMul final : public Kernel {
     y_zp_ = p_.y_zp;
     y_zp_mem_ = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &y_zp_);
     // Σ_k (a_k - z)·w_kn = Σ_k a_k·w_kn - z·colsum_n: the zero point's share is a per-column
-    // constant, added to the bias in accumulator units.
-    colsum_.assign(static_cast<size_t>(p_.n), 0.f);
-    kernels::pack_s8_rows(p_.trans_b, p_.k, p_.n, w_.data<int8_t>(), gemv_);
-    if (!gemv_.fits_7bit) gemv_ = {};  // the dot-product kernel would saturate: oneDNN only
-    SZ0_ASSIGN(act_, activation_step(in.node));
+    // constant, added to the bias in accumulator units (few_ keeps the column sums).
+    SZ0_TRY(few_.init(in.node, p_.trans_b, p_.k, p_.n, w_.data<int8_t>()));
     for (int64_t j = 0; j < p_.n && !p_.dynamic; ++j) units_.push_back(p_.a_scale * p_.w_scales[j]);
-    const int8_t* wv = w_.data<int8_t>();
-    for (int64_t kk = 0; kk < p_.k; ++kk)
-      for (int64_t j = 0; j < p_.n; ++j) colsum_[j] += static_cast<float>(wv[p_.trans_b ? j * p_.k + kk : kk * p_.n + j]);
     if (!in.inputs.empty() && in.inputs[0].fully_known() && p_.k > 0) SZ0_TRY(prepare(shape_numel(in.inputs[0].concrete()) / p_.k).status());
     return {};
   }
@@ -204,7 +197,7 @@ class QMatMul final : public Kernel {
     if (y.numel() != rows * n) return ctx.fail("output {} does not hold {}x{}", shape_str(y.shape()), rows, n);
     if (rows == 0 || n == 0) return {};
     if (k == 0) return ctx.fail("an empty inner dimension is not supported");
-    const bool few = rows <= kFewRows && gemv_.fits_7bit;
+    const bool few = rows <= kFewRows && few_.usable();
     Plan* plan = nullptr;
     if (!few) {
       SZ0_ASSIGN(plan, prepare(rows));
@@ -223,7 +216,7 @@ class QMatMul final : public Kernel {
       // In accumulator units (oneDNN adds it before the output scale); the scale is never 0.
       s.bias.resize(static_cast<size_t>(n));
       for (int64_t j = 0; j < n; ++j)
-        s.bias[j] = (p_.bias.empty() ? 0.f : p_.bias[j] / s.scales[j]) - static_cast<float>(a_zp) * colsum_[j];
+        s.bias[j] = (p_.bias.empty() ? 0.f : p_.bias[j] / s.scales[j]) - static_cast<float>(a_zp) * few_.colsum[j];
     } else if (a.dtype() == DType::Int8) {
       // a + 128 as uint8 (flipping the sign bit), zero point + 128: the same differences.
       s.a.resize(static_cast<size_t>(a.numel()));
@@ -277,45 +270,12 @@ class QMatMul final : public Kernel {
     return &plans_.emplace(rows, std::move(*plan)).first->second;
   }
 
-  // Few rows: int32 dot products (kernels/qgemv.h), then in real units
-  // y = act((acc + bias - zp·colsum) · unit[j]) and the 8-bit output's quantization, the same
-  // values oneDNN's post-op chain computes.
   static constexpr int64_t kFewRows = 4;
   Status run_few(KernelContext& ctx, const uint8_t* a, int64_t rows, int32_t a_zp, Tensor& y) {
-    const int64_t n = p_.n;
-    Scratch& s = scratch();
-    thread_local std::vector<int32_t> acc;
-    thread_local std::vector<float> real, unit_dyn;
-    acc.resize(static_cast<size_t>(rows * n));
-    real.resize(static_cast<size_t>(n));
-    kernels::qgemv_u8s8(rows, a, p_.k, gemv_, acc.data(), n, ctx.threads());
-    const float* bias = nullptr;
-    const float* unit = nullptr;
-    if (p_.dynamic) {
-      bias = s.bias.data();
-      unit = s.scales.data();
-    } else {
-      bias = static_cast<const float*>(bias_for(a_zp).get_data_handle());
-      unit = units_.data();
-    }
-    const kernels::SimdF32Kernels& simd = kernels::simd_f32();
-    const QRange qr = qrange(p_.out_type);
-    for (int64_t i = 0; i < rows; ++i) {
-      const int32_t* ai = acc.data() + i * n;
-      for (int64_t j = 0; j < n; ++j) real[j] = (static_cast<float>(ai[j]) + bias[j]) * unit[j];
-      if (act_) simd.unary(act_->op, act_->args, real.data(), real.data(), n);
-      if (p_.out_type == DType::Float) {
-        std::copy(real.begin(), real.end(), y.data<float>() + i * n);
-        continue;
-      }
-      const float inv = 1.0f / p_.y_scale;
-      const float lo = static_cast<float>(qr.lo - p_.y_zp), hi = static_cast<float>(qr.hi - p_.y_zp);
-      for (int64_t j = 0; j < n; ++j) {
-        const int32_t q = quantize_value(real[j] * inv, p_.y_zp, lo, hi);
-        if (p_.out_type == DType::UInt8) y.data<uint8_t>()[i * n + j] = static_cast<uint8_t>(q);
-        else y.data<int8_t>()[i * n + j] = static_cast<int8_t>(q);
-      }
-    }
+    const Scratch& s = scratch();
+    const float* bias = p_.dynamic ? s.bias.data() : static_cast<const float*>(bias_for(a_zp).get_data_handle());
+    const float* unit = p_.dynamic ? s.scales.data() : units_.data();
+    few_.run(rows, a, p_.k, bias, unit, p_.out_type, p_.y_scale, p_.y_zp, y.raw(), ctx.threads());
     return {};
   }
 
@@ -324,21 +284,15 @@ class QMatMul final : public Kernel {
   dnnl::memory bias_for(int32_t zp) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = biases_.find(zp);
-    if (it == biases_.end()) {
-      std::vector<float> b(static_cast<size_t>(p_.n));
-      for (int64_t j = 0; j < p_.n; ++j)
-        b[j] = (p_.bias_acc.empty() ? 0.f : p_.bias_acc[j]) - static_cast<float>(zp) * colsum_[j];
-      it = biases_.emplace(zp, std::move(b)).first;
-    }
+    if (it == biases_.end()) it = biases_.emplace(zp, few_.folded_bias(p_.bias_acc, zp)).first;
     return dnnl::memory(dnnl::memory::desc({1, p_.n}, dt::f32, tag::ab), dnnl_cpu_engine(), it->second.data());
   }
 
   const Node* node_ = nullptr;
   Tensor w_;
   MatMulParams p_;
-  std::vector<float> colsum_, units_;  // units_: a_scale · w_scale[j] (static)
-  kernels::PackedS8 gemv_;            // W for few-row products; empty when it does not fit 7 bits
-  std::optional<UnaryStep> act_;
+  std::vector<float> units_;  // a_scale · w_scale[j] (static)
+  FewRows few_;              // W for few-row products, its column sums, the activation
   std::map<int32_t, std::vector<float>> biases_;
   int32_t y_zp_ = 0;
   dnnl::memory weights_, y_zp_mem_;
