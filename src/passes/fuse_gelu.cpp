@@ -15,7 +15,9 @@ namespace sz0::passes {
 
 namespace {
 
-constexpr double kTol = 1e-5;
+// Loose enough for the constants of a float16 export (sqrt 2 stored as 1.4140625): GELU with
+// them differs from exact GELU by less than float16 itself resolves.
+constexpr double kTol = 1e-3;
 
 // Leaves of a product: the anchor Mul's operands, expanding an operand that is itself a Mul
 // read only here (two levels: every grouping of a three-factor product).

@@ -312,6 +312,9 @@ Result<QuantizeReport> ModelQuantizer::quantize(Model& model) const {
     SessionOptions so;
     so.threads = 1;
     so.input_shapes = shapes;
+    // Unoptimized: an optimized session computes float16 graphs in float32, which would hide the
+    // overflow this check is for.
+    so.optimize = false;
     auto session = Session::create(model, so);
     if (!session.ok()) return session.status().context("converted model does not load");
     for (const auto& s : samples) {

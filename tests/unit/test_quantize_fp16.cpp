@@ -188,3 +188,27 @@ TEST(Quantize, ParsesModeNames) {
 }
 
 }  // namespace
+
+// An optimized session computes a float16 model in float32 (fast kernels, no per-element
+// conversion) and keeps the model's float16 interface.
+TEST(QuantizeFp16, SessionRunsFloat16ModelsInFloat32) {
+  const Model ref = mlp();
+  for (bool keep_io : {true, false}) {
+    Model m = ref;
+    ASSERT_TRUE(ModelQuantizer({.type = QuantizationType::Fp16, .keep_io_types = keep_io}).quantize(m).ok());
+    SessionOptions fast, plain;
+    fast.threads = plain.threads = 1;
+    plain.optimize = false;
+    auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+    ASSERT_TRUE(sf.ok() && sp.ok());
+    for (auto& [name, t] : (*sf)->model().graph.initializers) EXPECT_NE(t.dtype(), DType::Float16) << name;
+    std::map<std::string, Tensor> feeds;
+    for (const ValueInfo* v : m.graph.runtime_inputs()) feeds[v->name] = generated_sample(ref, 2).at(v->name).cast(v->type.dtype);
+    auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+    ASSERT_TRUE(yf.ok() && yp.ok()) << (yf.ok() ? yp.status().message() : yf.status().message());
+    EXPECT_EQ(yf->front().dtype(), keep_io ? DType::Float : DType::Float16);
+    const auto a = yf->front().to_double(), b = yp->front().to_double();
+    EXPECT_GE(cosine(a, b), 0.9999);
+    EXPECT_GE(cosine(a, run_first(ref, generated_sample(ref, 2))), 0.9999);
+  }
+}
