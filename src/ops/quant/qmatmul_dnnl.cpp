@@ -22,6 +22,10 @@
 #include "ops/quant/qfew.h"
 #include "ops/quant/quant_util.h"
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -148,9 +152,31 @@ Scratch& scratch() {
 
 // X quantized as DynamicQuantizeLinear does (ops/quant/quantize.cpp); returns scale and zero point.
 std::pair<float, int32_t> dynamic_quantize(const float* x, int64_t n, uint8_t* q, int threads) {
-  float lo = 0, hi = 0;  // the range always includes zero
-  for (int64_t i = 0; i < n; ++i) {
-    lo = x[i] < lo ? x[i] : lo;  // NaNs are skipped
+  // The range always includes zero; NaNs are skipped. minps/maxps return their second operand
+  // when either is NaN, which is `x < lo ? x : lo` exactly; the compiler leaves that scalar.
+  float lo = 0, hi = 0;
+  int64_t i = 0;
+#if defined(__SSE2__)
+  __m128 vlo = _mm_setzero_ps(), vhi = _mm_setzero_ps(), vlo2 = vlo, vhi2 = vhi;
+  for (; i + 8 <= n; i += 8) {
+    const __m128 a0 = _mm_loadu_ps(x + i), a1 = _mm_loadu_ps(x + i + 4);
+    vlo = _mm_min_ps(a0, vlo);
+    vhi = _mm_max_ps(a0, vhi);
+    vlo2 = _mm_min_ps(a1, vlo2);
+    vhi2 = _mm_max_ps(a1, vhi2);
+  }
+  alignas(16) float l[8], h[8];
+  _mm_store_ps(l, vlo);
+  _mm_store_ps(l + 4, vlo2);
+  _mm_store_ps(h, vhi);
+  _mm_store_ps(h + 4, vhi2);
+  for (int u = 0; u < 8; ++u) {
+    lo = l[u] < lo ? l[u] : lo;
+    hi = h[u] > hi ? h[u] : hi;
+  }
+#endif
+  for (; i < n; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
     hi = x[i] > hi ? x[i] : hi;
   }
   const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
