@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace sz0::ops::quant {
 
@@ -40,6 +41,11 @@ float output_divisor(const Node& node, float y_scale);
 // Quantizers targeting such CPUs keep weights to 7 bits for this reason ("reduce range"). True
 // when int8 weights `w` give exact products on this CPU.
 bool weights_exact_here(const Tensor& w);
+
+// X (n floats) quantized to uint8 as DynamicQuantizeLinear does (ops/quant/quantize.cpp): the
+// range extended to include 0, scale (max - min) / 255, round half to even. Returns the scale
+// and the zero point.
+std::pair<float, int32_t> dynamic_quantize(const float* x, int64_t n, uint8_t* q, int threads);
 
 // Activations the 8-bit output path can run after the output scale (they commute with it).
 bool activation_scale_invariant(const std::string& act);

@@ -22,10 +22,6 @@
 #include "ops/quant/qfew.h"
 #include "ops/quant/quant_util.h"
 
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
-
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -148,48 +144,6 @@ struct Scratch {
 Scratch& scratch() {
   thread_local Scratch s;
   return s;
-}
-
-// X quantized as DynamicQuantizeLinear does (ops/quant/quantize.cpp); returns scale and zero point.
-std::pair<float, int32_t> dynamic_quantize(const float* x, int64_t n, uint8_t* q, int threads) {
-  // The range always includes zero; NaNs are skipped. minps/maxps return their second operand
-  // when either is NaN, which is `x < lo ? x : lo` exactly; the compiler leaves that scalar.
-  float lo = 0, hi = 0;
-  int64_t i = 0;
-#if defined(__SSE2__)
-  __m128 vlo = _mm_setzero_ps(), vhi = _mm_setzero_ps(), vlo2 = vlo, vhi2 = vhi;
-  for (; i + 8 <= n; i += 8) {
-    const __m128 a0 = _mm_loadu_ps(x + i), a1 = _mm_loadu_ps(x + i + 4);
-    vlo = _mm_min_ps(a0, vlo);
-    vhi = _mm_max_ps(a0, vhi);
-    vlo2 = _mm_min_ps(a1, vlo2);
-    vhi2 = _mm_max_ps(a1, vhi2);
-  }
-  alignas(16) float l[8], h[8];
-  _mm_store_ps(l, vlo);
-  _mm_store_ps(l + 4, vlo2);
-  _mm_store_ps(h, vhi);
-  _mm_store_ps(h + 4, vhi2);
-  for (int u = 0; u < 8; ++u) {
-    lo = l[u] < lo ? l[u] : lo;
-    hi = h[u] > hi ? h[u] : hi;
-  }
-#endif
-  for (; i < n; ++i) {
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
-  }
-  const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
-  const int32_t zp = static_cast<int32_t>(round_half_even_small(std::clamp(0.0f - lo / scale, 0.0f, 255.0f)));
-  const float qlo = static_cast<float>(0 - zp), qhi = static_cast<float>(255 - zp);
-  kernels::parallel_for(n, threads, [&](int64_t b, int64_t e) {
-    const float s = scale, l = qlo, h = qhi;
-    const int32_t z = zp;
-    const float* xs = x;
-    uint8_t* ys = q;
-    for (int64_t i = b; i < e; ++i) ys[i] = static_cast<uint8_t>(quantize_value(xs[i] / s, z, l, h));
-  }, 1 << 15);
-  return {scale, zp};
 }
 
 class QMatMul final : public Kernel {
