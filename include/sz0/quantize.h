@@ -12,8 +12,9 @@
 // admit bfloat16 at opset 17 (Conv, pools, RNNs), so BF16 stores the weights as bfloat16 with a
 // Cast to float32 after each one, and computes in float32: half the file, unchanged speed.
 //
-// INT8 dynamic: MatMul and Gemm with constant weights become DynamicQuantizeLinear +
-// MatMulInteger (int8 symmetric weights, per output channel by default) and a float rescale.
+// INT8 dynamic: MatMul, Gemm and Conv with constant weights become DynamicQuantizeLinear +
+// MatMulInteger / ConvInteger (int8 symmetric weights, per output channel by default) and a
+// float rescale.
 //
 // INT8 static: the float model runs over calibration samples, one at a time (histograms, never
 // all activations at once); a range per activation tensor is chosen (min-max, percentile, KL

@@ -381,8 +381,7 @@ Status write_int8_dynamic(Model& model, const std::vector<Int8Target>& targets, 
   if (model.opset("") < 11) return error("INT8 dynamic quantization needs ai.onnx opset 11 or newer (the model has {})", model.opset(""));
   Writer w(model, o);
   std::map<int, Int8Target> by_node;
-  for (const Int8Target& t : targets)
-    if (model.graph.nodes[t.node].op_type != "Conv") by_node[t.node] = t;
+  for (const Int8Target& t : targets) by_node[t.node] = t;
   std::map<std::string, std::array<std::string, 3>> dyn;  // activation → DynamicQuantizeLinear outputs
   std::vector<Node> body;
   const std::vector<Node> nodes = model.graph.nodes;
@@ -393,7 +392,7 @@ Status write_int8_dynamic(Model& model, const std::vector<Int8Target>& targets, 
       continue;
     }
     const Node& n = nodes[i];
-    const bool gemm = n.op_type == "Gemm";
+    const bool gemm = n.op_type == "Gemm", conv = n.op_type == "Conv";
     Tensor wf = *w.constant(n.inputs[1]);
     std::string suffix;
     if (gemm && n.attr_int("transB", 0) != 0) {
@@ -406,7 +405,7 @@ Status write_int8_dynamic(Model& model, const std::vector<Int8Target>& targets, 
       for (float& v : wf.span<float>()) v *= alpha;
       suffix += fmt::format("*{}", alpha);
     }
-    const auto wn = w.weight(n.inputs[1], wf, w.per_channel_axis(1), suffix);
+    const auto wn = w.weight(n.inputs[1], wf, w.per_channel_axis(conv ? 0 : 1), suffix);
     const std::string& x = n.inputs[0];
     auto d = dyn.find(x);
     if (d == dyn.end()) {
@@ -417,18 +416,39 @@ Status write_int8_dynamic(Model& model, const std::vector<Int8Target>& targets, 
     }
     const std::string base = n.name.empty() ? n.outputs[0] : n.name;
     const std::string acc = w.fresh(n.outputs[0] + "_int32");
-    body.push_back(make_node(w.fresh(base + "_MatMulInteger"), "MatMulInteger", {d->second[0], wn.q, d->second[2], wn.zp}, {acc}));
+    // Per output channel scales broadcast along axis 1 of a convolution's output ([1, M, 1, 1]).
+    Tensor chan_scale = wn.scales;
+    if (conv) {
+      // No weight zero point: ConvInteger's default is 0, and a per-channel one is optional there.
+      body.push_back(make_node(w.fresh(base + "_ConvInteger"), "ConvInteger", {d->second[0], wn.q, d->second[2]}, {acc}));
+      body.back().attributes = n.attributes;
+      if (wn.scales.rank() == 1) {
+        Shape sh(static_cast<size_t>(wf.rank()), 1);
+        sh[1] = wn.scales.numel();
+        chan_scale = wn.scales.reshaped(sh);
+      }
+    } else {
+      body.push_back(make_node(w.fresh(base + "_MatMulInteger"), "MatMulInteger", {d->second[0], wn.q, d->second[2], wn.zp}, {acc}));
+    }
     const std::string accf = w.fresh(n.outputs[0] + "_float");
     body.push_back(make_node(w.fresh(base + "_Cast"), "Cast", {acc}, {accf}));
     body.back().attributes.push_back(make_attr_int("to", static_cast<int64_t>(DType::Float)));
     const std::string scale = w.fresh(n.outputs[0] + "_scale");
-    body.push_back(make_node(w.fresh(base + "_scale_Mul"), "Mul", {d->second[1], wn.scale}, {scale}));
-    const bool bias = gemm && n.has_input(2);
+    const std::string ws = conv && wn.scales.rank() == 1 ? w.add_init(n.inputs[1] + "_channel_scale", chan_scale) : wn.scale;
+    body.push_back(make_node(w.fresh(base + "_scale_Mul"), "Mul", {d->second[1], ws}, {scale}));
+    const bool bias = (gemm || conv) && n.has_input(2);
     const std::string y = bias ? w.fresh(n.outputs[0] + "_unbiased") : n.outputs[0];
     body.push_back(make_node(w.fresh(base + "_Mul"), "Mul", {accf, scale}, {y}));
     if (bias) {
-      const auto b = gemm_bias(n, w.constant(n.inputs[2]), wf.dim(1));
-      const std::string bn = w.add_init(n.inputs[2] + "_bias", Tensor::from_vector(*b));
+      Tensor bt;
+      if (conv) {
+        Shape sh(static_cast<size_t>(wf.rank()), 1);
+        sh[1] = wf.dim(0);
+        bt = w.constant(n.inputs[2])->clone().reshaped(sh);
+      } else {
+        bt = Tensor::from_vector(*gemm_bias(n, w.constant(n.inputs[2]), wf.dim(1)));
+      }
+      const std::string bn = w.add_init(n.inputs[2] + "_bias", std::move(bt));
       w.replaced(n.inputs[2]);
       body.push_back(make_node(w.fresh(base + "_Add"), "Add", {y, bn}, {n.outputs[0]}));
     }

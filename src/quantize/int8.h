@@ -33,7 +33,8 @@ Status write_int8_static(Model& model, const std::vector<Int8Target>& targets,
                          const std::map<std::string, TensorRange>& ranges, const QuantizeOptions& options,
                          QuantizeReport& report);
 
-// Dynamic INT8: DynamicQuantizeLinear + MatMulInteger + float rescale for MatMul / Gemm.
+// Dynamic INT8: DynamicQuantizeLinear + MatMulInteger / ConvInteger + float rescale (and bias)
+// for MatMul, Gemm and Conv.
 Status write_int8_dynamic(Model& model, const std::vector<Int8Target>& targets, const QuantizeOptions& options,
                           QuantizeReport& report);
 

@@ -86,6 +86,7 @@ class Fuser {
       if (n.op_type == "Conv") f = fuse_conv(i);
       else if (n.op_type == "MatMul" || n.op_type == "Gemm") f = fuse_matmul(i);
       else if (n.op_type == "MatMulInteger") f = fuse_dynamic(i);
+      else if (n.op_type == "ConvInteger") f = fuse_dynamic_conv(i);
       else if (n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul") f = fuse_qlinear(i);
       if (!f || !p_.free(f->nodes)) continue;
       for (auto& [name, t] : f->initializers) p_.add_initializers.emplace(name, std::move(t));
@@ -471,6 +472,93 @@ class Fuser {
     if (!has_kernel(q, {TypeInfo(DType::Float, {Dim(w->dim(0))})}, {nullptr, w, bias_tensor(f)})) return std::nullopt;
     core.insert(core.end(), t.nodes.begin(), t.nodes.end());
     // The quantization and the scale product may be shared (one input, several projections).
+    collect(f, core, {sm, d});
+    return f;
+  }
+
+  // A constant of one value per output channel of an m-channel convolution output: a scalar,
+  // or [1, m, 1, ...] of the output's rank `r`. Its values, or nullopt.
+  std::optional<std::vector<float>> channel_values(const std::string& name, int64_t m, int r) const {
+    const Tensor* t = v_.constant(name);
+    if (!t || t->dtype() != DType::Float) return std::nullopt;
+    if (t->numel() == 1 && t->rank() <= r) return std::vector<float>(1, t->data<float>()[0]);
+    if (t->numel() != m || t->rank() != r || t->dim(1) != m) return std::nullopt;
+    return std::vector<float>(t->data<float>(), t->data<float>() + m);
+  }
+
+  // DynamicQuantizeLinear → ConvInteger → Cast → Mul(·, x_scale · w_scale) [→ bias Add]
+  // [→ activation]: QConv in its dynamic mode (X float).
+  std::optional<Fusion> fuse_dynamic_conv(int i) {
+    const Node& ci = v_.node(i);
+    if (ci.inputs.size() < 3 || ci.outputs.size() != 1 || ci.inputs[2].empty()) return std::nullopt;
+    const int d = producer(ci.inputs[0], "DynamicQuantizeLinear");
+    if (d < 0) return std::nullopt;
+    const Node& dql = v_.node(d);
+    if (dql.outputs.size() < 3 || dql.outputs[0] != ci.inputs[0] || dql.outputs[2] != ci.inputs[2]) return std::nullopt;
+    const Tensor* w = v_.constant(ci.inputs[1]);
+    if (!w || w->dtype() != DType::Int8 || (w->rank() != 3 && w->rank() != 4) || !v_.graph().initializers.count(ci.inputs[1]))
+      return std::nullopt;
+    const int64_t m = w->dim(0);
+    const int r = static_cast<int>(w->rank());
+    if (ci.has_input(3)) {
+      const Tensor* z = v_.constant(ci.inputs[3]);
+      if (!z || z->dtype() != DType::Int8 || !all_zero(*z)) return std::nullopt;
+    }
+    const int cast = sole_reader(ci.outputs[0]);
+    if (cast < 0 || v_.node(cast).op_type != "Cast" || v_.node(cast).attr_int("to", 0) != 1) return std::nullopt;
+    const std::string& yc = v_.node(cast).outputs[0];
+    const int mul = sole_reader(yc);
+    if (mul < 0 || v_.node(mul).op_type != "Mul" || v_.node(mul).inputs.size() != 2) return std::nullopt;
+    const Node& mn = v_.node(mul);
+    const std::string& s = mn.inputs[0] == yc ? mn.inputs[1] : mn.inputs[0];
+    const int sm = producer(s, "Mul");
+    if (sm < 0 || v_.node(sm).inputs.size() != 2) return std::nullopt;
+    const Node& smn = v_.node(sm);
+    if (smn.inputs[0] != dql.outputs[1] && smn.inputs[1] != dql.outputs[1]) return std::nullopt;
+    auto scales = channel_values(smn.inputs[0] == dql.outputs[1] ? smn.inputs[1] : smn.inputs[0], m, r);
+    if (!scales) return std::nullopt;
+    for (float x : *scales)
+      if (!(x > 0) || !std::isfinite(x)) return std::nullopt;
+    std::vector<int> core = {i, cast, mul};
+    std::string out = mn.outputs[0];
+    std::optional<std::vector<float>> bias;
+    if (const int a = sole_reader(out); a >= 0 && v_.node(a).op_type == "Add" && v_.node(a).inputs.size() == 2) {
+      const Node& add = v_.node(a);
+      auto b = channel_values(add.inputs[0] == out ? add.inputs[1] : add.inputs[0], m, r);
+      if (b && b->size() == static_cast<size_t>(m)) {
+        bias = std::move(*b);
+        core.push_back(a);
+        out = add.outputs[0];
+      }
+    }
+    Tail t = tail(out, true);
+    if (t.out_type != DType::Float) {  // a QuantizeLinear after it stays a node of its own
+      t.nodes.pop_back();
+      t.out = t.nodes.empty() ? out : v_.node(t.nodes.back()).outputs[0];
+      t.out_type = DType::Float;
+    }
+    Fusion f;
+    Node& q = f.node;
+    q.op_type = "QConv";
+    q.domain = ops::kInternalDomain;
+    q.name = ci.name;
+    q.inputs = {dql.inputs[0], ci.inputs[1]};
+    if (bias) q.inputs.push_back(add_bias(f, ci.name.empty() ? ci.outputs[0] : ci.name, *bias));
+    q.outputs = {t.out};
+    q.attributes = ci.attributes;
+    q.attributes.push_back(passes::make_attr_int("dynamic", 1));
+    q.attributes.push_back(passes::make_attr_floats("w_scales", *scales));
+    set_output(q, t);
+    const TypeInfo* xt = v_.type(dql.inputs[0]);
+    if (!xt || !xt->has_rank() || xt->rank() != r) return std::nullopt;
+    Shape xs;
+    for (size_t k = 0; k < xt->shape->size(); ++k) {
+      const Dim& dim = (*xt->shape)[k];
+      xs.push_back(dim.known() ? dim.value : k == 0 ? 1 : k == 1 ? w->dim(1) * ci.attr_int("group", 1) : 32);
+    }
+    if (!has_kernel(q, {TypeInfo(DType::Float, std::vector<Dim>(xs.begin(), xs.end()))}, {nullptr, w, bias_tensor(f)}))
+      return std::nullopt;
+    core.insert(core.end(), t.nodes.begin(), t.nodes.end());
     collect(f, core, {sm, d});
     return f;
   }

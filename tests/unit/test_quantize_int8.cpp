@@ -235,12 +235,13 @@ TEST(QuantizeInt8, DynamicMatMul) {
   EXPECT_EQ(count_op(m, "DynamicQuantizeLinear"), 2);
   EXPECT_EQ(count_op(m, "Gemm"), 0);
   EXPECT_GE(cosine(ref, m, generated_sample(ref, 5)), 0.995);
-  // Conv is left to the static mode.
+  // Conv too, as ConvInteger.
   Model c = cnn();
   auto rc = ModelQuantizer({.type = QuantizationType::Int8Dynamic}).quantize(c);
   ASSERT_TRUE(rc.ok()) << rc.status().message();
-  EXPECT_EQ(rc->nodes_converted, 1);
-  EXPECT_EQ(count_op(c, "Conv"), 2);
+  EXPECT_EQ(rc->nodes_converted, 3);
+  EXPECT_EQ(count_op(c, "Conv"), 0);
+  EXPECT_EQ(count_op(c, "ConvInteger"), 2);
 }
 
 TEST(QuantizeInt8, ExclusionsKeepNodesFloat) {
@@ -508,4 +509,27 @@ TEST(QuantizeInt8, SqueezeExcitationConvolutionsRunAsFewRowProducts) {
     EXPECT_GE(agree.cosine(), 0.999);
     EXPECT_GE(cosine(ref, m, feeds), 0.98);
   }
+}
+
+TEST(QuantizeInt8, DynamicConvRunsOnTheFusedKernel) {
+  const Model ref = cnn();
+  Model m = ref;
+  auto r = ModelQuantizer({.type = QuantizationType::Int8Dynamic}).quantize(m);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(count_op(m, "ConvInteger"), 2);
+  EXPECT_EQ(count_op(m, "MatMulInteger"), 1);
+  SessionOptions fast, plain;
+  fast.threads = plain.threads = 1;
+  plain.optimize = false;
+  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+  ASSERT_TRUE(sf.ok() && sp.ok());
+  EXPECT_EQ(count_op((*sf)->model(), "QConv"), 2);
+  EXPECT_EQ(count_op((*sf)->model(), "ConvInteger"), 0);
+  const auto feeds = generated_sample(ref, 7);
+  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+  ASSERT_TRUE(yf.ok() && yp.ok());
+  OutputAgreement agree;
+  agree.add(yp->front(), yf->front());
+  EXPECT_GE(agree.cosine(), 0.9999);
+  EXPECT_GE(cosine(ref, m, feeds), 0.99);
 }

@@ -13,6 +13,8 @@
 //                                           y_zero_point); absent: Y = y in float32
 //   y_scale (float), y_zero_point (int)     for an 8-bit output
 //   activation, activation_params           any fusable one (see append_quant_activation)
+//   dynamic (int)                           1: X is float, quantized per call to uint8 as
+//                                           DynamicQuantizeLinear does (no x_scale; Y float)
 //   src_channels_last, dst_channels_last    X / Y stored [N, (H,) W, C]: set by the session on
 //                                           8-bit values that pass from one QConv to others
 //                                           only, which then need no reorder in between
@@ -51,7 +53,9 @@ Status infer_qconv(InferContext& ctx) {
   if (ctx.num_inputs() < 2) return ctx.fail("expects inputs X and W");
   const TypeInfo& x = ctx.in(0);
   ctx.out(0).dtype = fused_output_type(ctx.node);
-  if (x.dtype != DType::Undefined && !is_q8(x.dtype)) return ctx.fail("expects uint8 or int8, got {}", dtype_name(x.dtype));
+  const bool dynamic = ctx.node.attr_int("dynamic", 0) != 0;
+  if (x.dtype != DType::Undefined && (dynamic ? x.dtype != DType::Float : !is_q8(x.dtype)))
+    return ctx.fail("unexpected input type {}", dtype_name(x.dtype));
   TypeInfo xf = x;
   xf.dtype = DType::Float;
   if (ctx.node.attr_int("src_channels_last", 0) && xf.has_rank() && xf.rank() >= 3) xf.shape = from_channels_last(*xf.shape);
@@ -63,6 +67,7 @@ Status infer_qconv(InferContext& ctx) {
 
 // What the primitive needs from the node, parsed once.
 struct QConvParams {
+  bool dynamic = false;  // x_scale per call: the output scale and bias are applied after oneDNN
   int64_t group = 1, out_c = 0;
   float x_scale = 1, y_scale = 0;  // y_scale 0: float output
   int32_t x_zp = 0, y_zp = 0;
@@ -79,9 +84,11 @@ Result<QConvParams> parse_params(const Node& node, const Tensor& w, const Tensor
   p.group = node.attr_int("group", 1);
   p.out_c = w.dim(0);
   if (p.group < 1 || p.out_c % p.group != 0) return error("{}: {} output channels in {} groups", node.label(), p.out_c, p.group);
-  p.x_scale = node.attr_float("x_scale", 0.f);
+  p.dynamic = node.attr_int("dynamic", 0) != 0;
+  p.x_scale = p.dynamic ? 1.f : node.attr_float("x_scale", 0.f);
   p.x_zp = static_cast<int32_t>(node.attr_int("x_zero_point", 0));
   p.out_type = fused_output_type(node);
+  if (p.dynamic && p.out_type != DType::Float) return error("{}: a dynamic QConv writes float", node.label());
   if (p.out_type != DType::Float) {
     p.y_scale = node.attr_float("y_scale", 0.f);
     p.y_zp = static_cast<int32_t>(node.attr_int("y_zero_point", 0));
@@ -100,11 +107,13 @@ Result<QConvParams> parse_params(const Node& node, const Tensor& w, const Tensor
     if (!(acc_unit > 0)) return error("{}: w_scales must be positive", node.label());
     p.out_scales.push_back(acc_unit / output_divisor(node, p.y_scale));
   }
-  if (b) {
+  // Dynamic: oneDNN writes acc·w_scale; the kernel multiplies by the call's x_scale, then adds
+  // the bias and applies the activation itself.
+  if (b && !p.dynamic) {
     for (int64_t m = 0; m < p.out_c; ++m)
       p.bias_acc.push_back(b->data<float>()[m] / (p.x_scale * ws[ws.size() == 1 ? 0 : m]));
   }
-  SZ0_TRY(append_quant_activation(node, p.y_scale, p.post_ops));
+  if (!p.dynamic) SZ0_TRY(append_quant_activation(node, p.y_scale, p.post_ops));
   return p;
 }
 
@@ -150,7 +159,7 @@ std::optional<Plan> build_plan(const Node& node, const QConvParams& p, DType xt,
   attr.set_output_scales(p.out_scales.size() == 1 ? 0 : 1 << 1, p.out_scales);
   const bool flip = xt == DType::Int8;
   const int32_t src_zp = flip ? p.x_zp + 128 : p.x_zp;
-  if (src_zp != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  if (src_zp != 0 || p.dynamic) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
   if (p.y_zp != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
   attr.set_post_ops(p.post_ops);
   auto& eng = dnnl_cpu_engine();
@@ -207,7 +216,7 @@ class QConv final : public Kernel {
     y_zp_mem_ = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &y_zp_);
     // A 1×1 convolution over one position (squeeze-excitation, pooled features) is a product of
     // a few rows: the dot-product kernel does it without oneDNN's per-call set-up and reorders.
-    bool pointwise = p_.group == 1;
+    bool pointwise = p_.group == 1 && !p_.dynamic;
     for (int d = 2; d < w_.rank(); ++d) pointwise = pointwise && w_.dim(d) == 1;
     if (pointwise) {
       auto g = parse_window(in.node, Shape(w_.shape().begin() + 2, w_.shape().end()), false);
@@ -220,21 +229,55 @@ class QConv final : public Kernel {
       const std::vector<float> ws = in.node.attr_floats("w_scales");
       for (int64_t m = 0; m < p_.out_c; ++m) units_.push_back(p_.x_scale * ws[ws.size() == 1 ? 0 : m]);
     }
-    if (!in.inputs.empty() && in.inputs[0].fully_known() && is_q8(in.inputs[0].dtype) && in.inputs[0].rank() >= 3) {
+    if (p_.dynamic) {
+      SZ0_ASSIGN(act_, activation_step(in.node));
+      if (b) bias_real_.assign(b->data<float>(), b->data<float>() + p_.out_c);
+    }
+    const DType xt = p_.dynamic ? DType::UInt8 : in.inputs.empty() ? DType::Undefined : in.inputs[0].dtype;
+    if (!in.inputs.empty() && in.inputs[0].fully_known() && is_q8(xt) && in.inputs[0].rank() >= 3) {
       const Shape xs = in.inputs[0].concrete();
-      SZ0_TRY(prepare(in.inputs[0].dtype, in.node.attr_int("src_channels_last", 0) ? from_channels_last(xs) : xs).status());
+      SZ0_TRY(prepare(xt, in.node.attr_int("src_channels_last", 0) ? from_channels_last(xs) : xs).status());
     }
     return {};
   }
 
   Status run(KernelContext& ctx) override {
-    const Tensor& x = ctx.in(0);
+    if (p_.dynamic) return run_dynamic(ctx);
+    return run_static(ctx, ctx.in(0));
+  }
+
+ private:
+  // X float: quantized per call (DynamicQuantizeLinear's rule), the convolution on uint8 with
+  // that zero point, then y = y_acc·x_scale + B[m] and the activation on the float output.
+  Status run_dynamic(KernelContext& ctx) {
+    const Tensor& xf = ctx.in(0);
+    if (xf.dtype() != DType::Float) return ctx.fail("X must be float, got {}", dtype_name(xf.dtype()));
+    thread_local Tensor xq;
+    if (xq.shape() != xf.shape()) xq = Tensor(DType::UInt8, xf.shape());
+    const auto [scale, zp] = dynamic_quantize(xf.data<float>(), xf.numel(), xq.data<uint8_t>(), ctx.threads());
+    Tensor& y = ctx.output_for_overwrite(0);
+    SZ0_TRY(run_static(ctx, xq, zp, &y));
+    const int64_t planes = y.dim(0) * y.dim(1), size = planes ? y.numel() / planes : 0;
+    float* yp = y.data<float>();
+    for (int64_t pl = 0; pl < planes; ++pl) {
+      const float b = bias_real_.empty() ? 0.f : bias_real_[pl % p_.out_c];
+      float* v = yp + pl * size;
+      for (int64_t i = 0; i < size; ++i) v[i] = v[i] * scale + b;
+    }
+    if (act_) kernels::simd_f32().unary(act_->op, act_->args, yp, yp, y.numel());
+    return {};
+  }
+
+  // `dynamic_zp`: X's zero point of this call (dynamic mode).
+  // `out`: the output when the caller already holds it (each output_for_overwrite call hands
+  // out a new buffer).
+  Status run_static(KernelContext& ctx, const Tensor& x, int32_t dynamic_zp = 0, Tensor* out = nullptr) {
     if (few_.usable() && x.rank() >= 3 && x.dim(0) > 0 && x.dim(0) <= 4 && x.numel() == x.dim(0) * w_.dim(1))
       return run_few(ctx, x);
     const bool src_last = node_->attr_int("src_channels_last", 0) != 0;
     if (src_last && x.rank() < 3) return ctx.fail("channels-last input of rank {}", x.rank());
     SZ0_ASSIGN(Plan * p, prepare(x.dtype(), src_last ? from_channels_last(x.shape()) : x.shape()));
-    Tensor& y = ctx.output_for_overwrite(0);
+    Tensor& y = out ? *out : ctx.output_for_overwrite(0);
     if (y.shape() != p->out_shape || y.dtype() != p_.out_type)
       return ctx.fail("output {} differs from the plan's {}", shape_str(y.shape()), shape_str(p->out_shape));
     auto& stream = dnnl_thread_stream();
@@ -254,7 +297,13 @@ class QConv final : public Kernel {
     dnnl::memory dst = p->dst_last ? dnnl::memory(p->pd.dst_desc(), dnnl_cpu_engine(), y.raw()) : p->dst;
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
     if (bias_.get(true)) args.emplace(DNNL_ARG_BIAS, bias_);
-    if (p->src_zp != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, p->src_zp_mem);
+    // The call's own zero point (plans are shared by concurrent runs).
+    int32_t call_zp = dynamic_zp;
+    if (p_.dynamic)
+      args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
+                   dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), dnnl_cpu_engine(), &call_zp));
+    else if (p->src_zp != 0)
+      args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, p->src_zp_mem);
     if (y_zp_ != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, y_zp_mem_);
     p->conv.execute(stream, args);
     if (!p->dst_last) {
@@ -328,6 +377,8 @@ class QConv final : public Kernel {
   std::mutex mu_;
   std::map<std::pair<DType, Shape>, Plan> plans_;
   FewRows few_;  // pointwise convolutions only
+  std::optional<UnaryStep> act_;   // dynamic: applied after the per-call scale and the bias
+  std::vector<float> bias_real_;   // dynamic: B in real units
   std::vector<float> units_;  // x_scale · w_scale[m]
   std::map<int32_t, std::vector<float>> few_bias_;  // per zero point
 };
@@ -347,13 +398,14 @@ bool accepts_qconv(const KernelInit& init) {
   if (!w || (init.node.has_input(2) && !b) || !weights_exact_here(*w)) return false;
   auto p = parse_params(init.node, *w, b);
   if (!p.ok()) return false;
-  if (init.inputs.empty() || !init.inputs[0].fully_known() || !is_q8(init.inputs[0].dtype)) return true;
+  const DType xt = p->dynamic ? DType::UInt8 : init.inputs.empty() ? DType::Undefined : init.inputs[0].dtype;
+  if (init.inputs.empty() || !init.inputs[0].fully_known() || !is_q8(xt)) return true;
   Shape xs = init.inputs[0].concrete();
   if (init.node.attr_int("src_channels_last", 0)) {
     if (xs.size() < 3) return false;
     xs = from_channels_last(xs);
   }
-  return build_plan(init.node, *p, init.inputs[0].dtype, xs, *w).has_value();
+  return build_plan(init.node, *p, xt, xs, *w).has_value();
 }
 
 SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QConv", .since = 1, .infer = infer_qconv, .factory = make_qconv,
