@@ -19,6 +19,7 @@
 //                                           8-bit values that pass from one QConv to others
 //                                           only, which then need no reorder in between
 // where y = act(x_scale · w_scale[m] · Σ (X - x_zero_point) · W + B[m]).
+#include "kernels/parallel.h"
 #include "ops/internal.h"
 #include "ops/quant/qdnnl.h"
 #include "ops/quant/qfew.h"
@@ -259,12 +260,15 @@ class QConv final : public Kernel {
     SZ0_TRY(run_static(ctx, xq, zp, &y));
     const int64_t planes = y.dim(0) * y.dim(1), size = planes ? y.numel() / planes : 0;
     float* yp = y.data<float>();
-    for (int64_t pl = 0; pl < planes; ++pl) {
-      const float b = bias_real_.empty() ? 0.f : bias_real_[pl % p_.out_c];
-      float* v = yp + pl * size;
-      for (int64_t i = 0; i < size; ++i) v[i] = v[i] * scale + b;
-    }
-    if (act_) kernels::simd_f32().unary(act_->op, act_->args, yp, yp, y.numel());
+    const float xs = scale;
+    kernels::parallel_for(planes, ctx.threads(), [&](int64_t p0, int64_t p1) {
+      for (int64_t pl = p0; pl < p1; ++pl) {
+        const float b = bias_real_.empty() ? 0.f : bias_real_[pl % p_.out_c];
+        float* v = yp + pl * size;
+        for (int64_t i = 0; i < size; ++i) v[i] = v[i] * xs + b;
+        if (act_) kernels::simd_f32().unary(act_->op, act_->args, v, v, size);
+      }
+    }, std::max<int64_t>(1, 4096 / std::max<int64_t>(size, 1)));
     return {};
   }
 
