@@ -147,8 +147,18 @@ Result<Dataset> Dataset::open(const std::string& dir, std::vector<std::string> i
   d.input_names_ = std::move(input_names);
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const fs::path& p = e.path();
-    // Labels files and the like live beside the samples.
-    if ((fs::is_regular_file(p, ec) && p.extension() == ".npz") || fs::is_directory(p, ec)) d.entries_.push_back(p.string());
+    // Labels files, and directories without tensors (notes, checkpoints), live beside the samples.
+    if (fs::is_regular_file(p, ec) && p.extension() == ".npz") {
+      d.entries_.push_back(p.string());
+    } else if (fs::is_directory(p, ec)) {
+      bool tensors = false;
+      for (const auto& f : fs::directory_iterator(p, ec))
+        if (f.path().extension() == ".npy" || f.path().extension() == ".pb") {
+          tensors = true;
+          break;
+        }
+      if (tensors) d.entries_.push_back(p.string());
+    }
   }
   if (ec) return error("{}: {}", dir, ec.message());
   std::sort(d.entries_.begin(), d.entries_.end());

@@ -65,6 +65,14 @@ class Upgrader {
 
   Status node(Graph& g, Node& n, std::vector<Node>& out, bool top) {
     const std::string& op = n.op_type;
+    // Attributes of opsets before 7-9 whose meaning the later schemas dropped: a legacy
+    // broadcast (axis-aligned) and a per-activation BatchNormalization have no exact new form;
+    // the others only described training or memory reuse.
+    if (n.has_attr("broadcast") && n.attr_int("broadcast", 0) != 0)
+      return error("{}: legacy broadcast attribute; upgrade the model with its exporter", n.label());
+    if (op == "BatchNormalization" && n.attr_int("spatial", 1) == 0)
+      return error("{}: spatial=0 has no form after opset 8; upgrade the model with its exporter", n.label());
+    for (const char* legacy : {"broadcast", "consumed_inputs", "is_test", "spatial"}) take(n, legacy);
     if ((op == "Upsample" && crosses(10)) || (op == "Resize" && crosses(11)) || (op == "Scan" && crosses(9)))
       return error("{}: no exact form at opset {}; upgrade the model with its exporter", n.label(), to_);
     if (op == "Slice" && crosses(10)) {
@@ -81,13 +89,16 @@ class Upgrader {
       n.inputs[1] = lo ? constant(g, n.name + "_min", Tensor::scalar<float>(lo->f)) : "";
       n.inputs[2] = hi ? constant(g, n.name + "_max", Tensor::scalar<float>(hi->f)) : "";
       while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
-      if (!clip_is_float(n)) return error("{}: min/max become inputs of the tensor's type; only float is converted", n.label());
+      if (!input_is_float(n)) return error("{}: min/max become inputs of the tensor's type; only float is converted", n.label());
     } else if (op == "Pad" && crosses(11)) {
       auto pads = take(n, "pads"), value = take(n, "value");
       if (!pads) return error("{}: pads missing", n.label());
       n.inputs.resize(1);
       n.inputs.push_back(constant(g, n.name + "_pads", Tensor::from_vector(pads->ints)));
-      if (value && value->f != 0.f) n.inputs.push_back(constant(g, n.name + "_value", Tensor::scalar<float>(value->f)));
+      if (value && value->f != 0.f) {
+        if (!input_is_float(n)) return error("{}: the pad value becomes an input of the tensor's type; only float is converted", n.label());
+        n.inputs.push_back(constant(g, n.name + "_value", Tensor::scalar<float>(value->f)));
+      }
     } else if (op == "TopK" && crosses(10)) {
       auto k = take(n, "k");
       if (!k) return error("{}: k missing", n.label());
@@ -132,7 +143,7 @@ class Upgrader {
     return {};
   }
 
-  bool clip_is_float(const Node& n) const {
+  bool input_is_float(const Node& n) const {
     if (!types_) return true;  // unknown: float is by far the common case
     auto it = types_->types.find(n.inputs[0]);
     return it == types_->types.end() || it->second.dtype == DType::Float || it->second.dtype == DType::Undefined;

@@ -43,7 +43,9 @@ double OutputAgreement::cosine() const {
 
 double OutputAgreement::sqnr_db() const {
   if (!finite) return -kSqnrCap;
-  return err_sq > 0 ? std::min(kSqnrCap, 10 * std::log10(ref_sq / err_sq)) : kSqnrCap;
+  if (err_sq <= 0) return kSqnrCap;
+  if (ref_sq <= 0) return -kSqnrCap;  // a silent reference, a candidate that is not
+  return std::clamp(10 * std::log10(ref_sq / err_sq), -kSqnrCap, kSqnrCap);
 }
 
 }  // namespace sz0

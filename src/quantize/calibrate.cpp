@@ -124,7 +124,8 @@ TensorRange qparams(float lo, float hi, DType t) {
     const float m = std::max(std::fabs(lo), std::fabs(hi));
     r.min = -m;
     r.max = m;
-    r.scale = m > 0 ? m / 127.f : 1.f;
+    r.scale = m / 127.f;
+    if (!std::isnormal(r.scale)) r.scale = 1.f;  // zero or underflowing range
     r.zero_point = 0;
     return r;
   }
@@ -132,8 +133,9 @@ TensorRange qparams(float lo, float hi, DType t) {
   hi = std::max(hi, 0.f);
   r.min = lo;
   r.max = hi;
-  if (!(hi - lo > 0)) return r;  // scale 1, zero point 0: the tensor is all zeros
-  r.scale = (hi - lo) / 255.f;
+  const float scale = (hi - lo) / 255.f;
+  if (!std::isnormal(scale) || !std::isfinite(scale)) return r;  // scale 1, zero point 0: (almost) all zeros
+  r.scale = scale;
   r.zero_point = static_cast<int>(std::clamp(std::nearbyint(-lo / r.scale), 0.f, 255.f));
   return r;
 }

@@ -275,6 +275,7 @@ Status write_int8_static(Model& model, const std::vector<Int8Target>& targets,
       continue;
     }
     Node n = nodes[i];
+    const bool qop = qoperator_node(n, o);  // decided on the node as written (alpha included)
     const std::string x = n.inputs[0];
     SZ0_ASSIGN(TensorRange xr, range(x));
     const auto [xs, xz] = w.act_params(x, xr);
@@ -294,7 +295,7 @@ Status write_int8_static(Model& model, const std::vector<Int8Target>& targets,
     ++report.nodes_converted;
     ++report.converted_ops[n.op_type];
 
-    if (qoperator_node(n, o)) {
+    if (qop) {
       SZ0_ASSIGN(TensorRange yr, range(n.outputs[0]));
       const std::string xq = quantized_name(x, xr);
       if (gemm && n.attr_int("transB", 0) != 0) {
@@ -364,8 +365,14 @@ Status write_int8_static(Model& model, const std::vector<Int8Target>& targets,
 
   // Dequantized QLinear outputs only float readers (or the graph's outputs) need.
   std::set<std::string> used;
-  for (const Node& n : body)
+  for (const Node& n : body) {
     for (const std::string& in : n.inputs) used.insert(in);
+    if (passes::has_subgraph(n)) {
+      std::set<std::string> captured;  // values a subgraph reads from this graph
+      passes::collect_subgraph_reads(n, captured);
+      used.insert(captured.begin(), captured.end());
+    }
+  }
   for (const ValueInfo& v : model.graph.outputs) used.insert(v.name);
   std::vector<Node> all = std::move(w.head());
   for (Node& n : body)

@@ -121,8 +121,7 @@ Status verify_int8(const Model& float_model, const Model& quantized, const Quant
   const SampleStream stream = quant::sample_stream(float_model, o);
   SZ0_ASSIGN(auto first, stream.read(0));
   SessionOptions so;
-  so.threads = 1;
-  for (auto& [name, t] : first) so.input_shapes[name] = t.shape();
+  so.threads = 1;  // no fixed input shapes: samples may differ in shape (sequence lengths)
   auto ref = Session::create(float_model, so);
   if (!ref.ok()) return ref.status().context("float model");
   auto cand = Session::create(quantized, so);
@@ -216,6 +215,13 @@ Result<QuantizeReport> quantize_int8(Model& model, const QuantizeOptions& o) {
   oo.level = OptLevel::Extended;
   SZ0_TRY(optimize_model(plan.optimized, oo).status().context("optimizing before quantization"));
   name_targets(plan.optimized, o);
+  // An exclusion naming no node is a typo, not a wish: it would quantize the node it meant.
+  for (const std::string& name : o.exclude_nodes) {
+    auto named = [&](const Model& m) {
+      return std::any_of(m.graph.nodes.begin(), m.graph.nodes.end(), [&](const Node& n) { return n.name == name; });
+    };
+    if (!named(plan.optimized) && !named(float_model)) return error("excluded node '{}' is not in the model", name);
+  }
   plan.targets = quant::int8_targets(plan.optimized, o, report.excluded);
   if (plan.targets.empty())
     return error("nothing to quantize: no {} node with a constant float weight{}", fmt::join(o.op_types, "/"),

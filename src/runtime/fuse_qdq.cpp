@@ -664,10 +664,12 @@ namespace {
 // last between them: the producer skips its reorder back to NCHW, the readers theirs to NHWC.
 int chain_channels_last(Graph& g) {
   std::map<std::string, std::vector<Node*>> readers;
-  for (Node& n : g.nodes)
+  std::set<std::string> outputs;  // graph outputs and values subgraphs read: layout fixed
+  for (Node& n : g.nodes) {
     for (const std::string& in : n.inputs)
       if (!in.empty()) readers[in].push_back(&n);
-  std::set<std::string> outputs;
+    if (passes::has_subgraph(n)) passes::collect_subgraph_reads(n, outputs);
+  }
   for (const ValueInfo& o : g.outputs) outputs.insert(o.name);
   auto is_qconv = [](const Node& n) { return n.domain == ops::kInternalDomain && n.op_type == "QConv"; };
   int chained = 0;

@@ -533,3 +533,12 @@ TEST(QuantizeInt8, DynamicConvRunsOnTheFusedKernel) {
   EXPECT_GE(agree.cosine(), 0.9999);
   EXPECT_GE(cosine(ref, m, feeds), 0.99);
 }
+
+TEST(QuantizeInt8, ExcludingAnUnknownNodeIsAnError) {
+  Model m = cnn();
+  QuantizeOptions o{.type = QuantizationType::Int8Static};
+  o.exclude_nodes = {"no_such_conv"};
+  auto r = ModelQuantizer(o).quantize(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("no_such_conv"), std::string::npos);
+}

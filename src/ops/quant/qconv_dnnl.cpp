@@ -121,6 +121,7 @@ Result<QConvParams> parse_params(const Node& node, const Tensor& w, const Tensor
 struct Plan {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward conv;
+  dnnl::memory weights;  // in this primitive's layout (shared with plans of the same layout)
   dnnl::memory user_src, user_dst, src, dst;  // user_*: NC(H)W; src, dst: channels last
   dnnl::memory src_as_input;                   // src's buffer typed as the input (int8 input)
   dnnl::reorder to_nhwc, to_nchw;
@@ -279,6 +280,10 @@ class QConv final : public Kernel {
     if (few_.usable() && x.rank() >= 3 && x.dim(0) > 0 && x.dim(0) <= 4 && x.numel() == x.dim(0) * w_.dim(1))
       return run_few(ctx, x);
     const bool src_last = node_->attr_int("src_channels_last", 0) != 0;
+    if (x.numel() == 0) {  // an empty batch: nothing to compute, oneDNN takes no empty shapes
+      (out ? *out : ctx.output_for_overwrite(0));
+      return {};
+    }
     if (src_last && x.rank() < 3) return ctx.fail("channels-last input of rank {}", x.rank());
     SZ0_ASSIGN(Plan * p, prepare(x.dtype(), src_last ? from_channels_last(x.shape()) : x.shape()));
     Tensor& y = out ? *out : ctx.output_for_overwrite(0);
@@ -299,9 +304,9 @@ class QConv final : public Kernel {
       for (int64_t i = 0; i < n; ++i) v[i] ^= 0x80u;
     }
     dnnl::memory dst = p->dst_last ? dnnl::memory(p->pd.dst_desc(), dnnl_cpu_engine(), y.raw()) : p->dst;
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, dst}};
     if (bias_.get(true)) args.emplace(DNNL_ARG_BIAS, bias_);
-    // The call's own zero point (plans are shared by concurrent runs).
+    // The call's own zero point, not stored in the plan.
     int32_t call_zp = dynamic_zp;
     if (p_.dynamic)
       args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
@@ -353,16 +358,20 @@ class QConv final : public Kernel {
     if (!plan) return error("{}: oneDNN has no int8 convolution for input {} {}", node_->label(), dtype_name(xt), shape_str(xs));
     try {
       // Weights in the primitive's layout, reordered once per distinct layout.
-      if (!weights_.get(true) || weights_.get_desc() != plan->pd.weights_desc()) {
+      // Plans cached for other shapes may use another layout: each plan keeps its own (shared
+      // between plans whose layouts agree).
+      for (auto& [key, other] : plans_)
+        if (other.weights.get(true) && other.weights.get_desc() == plan->pd.weights_desc()) plan->weights = other.weights;
+      if (!plan->weights.get(true)) {
         auto& eng = dnnl_cpu_engine();
         const int nd = static_cast<int>(w_.rank()) - 2;
         dims wd = p_.group == 1 ? dims{p_.out_c, w_.dim(1)} : dims{p_.group, p_.out_c / p_.group, w_.dim(1)};
         for (int d = 0; d < nd; ++d) wd.push_back(w_.dim(2 + d));
         const tag wt = nd == 1 ? (p_.group == 1 ? tag::oiw : tag::goiw) : (p_.group == 1 ? tag::oihw : tag::goihw);
         dnnl::memory user(dnnl::memory::desc(wd, dt::s8, wt), eng, const_cast<void*>(w_.raw()));
-        weights_ = dnnl::memory(plan->pd.weights_desc(), eng);
+        plan->weights = dnnl::memory(plan->pd.weights_desc(), eng);
         dnnl::stream s(eng);
-        dnnl::reorder(user, weights_).execute(s, user, weights_);
+        dnnl::reorder(user, plan->weights).execute(s, user, plan->weights);
         s.wait();
       }
     } catch (const dnnl::error& e) {
@@ -377,7 +386,7 @@ class QConv final : public Kernel {
   Tensor w_;
   QConvParams p_;
   int32_t y_zp_ = 0;
-  dnnl::memory weights_, bias_, y_zp_mem_;
+  dnnl::memory bias_, y_zp_mem_;
   std::mutex mu_;
   std::map<std::pair<DType, Shape>, Plan> plans_;
   FewRows few_;  // pointwise convolutions only

@@ -107,6 +107,7 @@ Result<MatMulParams> parse_params(const Node& node, const Tensor& w, const Tenso
 struct Plan {
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul mm;
+  dnnl::memory weights;  // in this primitive's layout (shared with plans of the same layout)
 };
 
 // The primitive for `rows` rows of uint8 A; nullopt when oneDNN rejects it or has only its
@@ -163,7 +164,10 @@ class QMatMul final : public Kernel {
     // constant, added to the bias in accumulator units (few_ keeps the column sums).
     SZ0_TRY(few_.init(in.node, p_.trans_b, p_.k, p_.n, w_.data<int8_t>()));
     for (int64_t j = 0; j < p_.n && !p_.dynamic; ++j) units_.push_back(p_.a_scale * p_.w_scales[j]);
-    if (!in.inputs.empty() && in.inputs[0].fully_known() && p_.k > 0) SZ0_TRY(prepare(shape_numel(in.inputs[0].concrete()) / p_.k).status());
+    if (!in.inputs.empty() && in.inputs[0].fully_known() && p_.k > 0) {
+      const int64_t rows = shape_numel(in.inputs[0].concrete()) / p_.k;
+      if (rows > 0 && !(rows <= kFewRows && few_.usable())) SZ0_TRY(prepare(rows).status());
+    }
     return {};
   }
 
@@ -213,7 +217,7 @@ class QMatMul final : public Kernel {
     auto& stream = dnnl_thread_stream();
     dnnl::memory a_mem(plan->pd.src_desc(), eng, const_cast<void*>(a_u8));
     dnnl::memory y_mem(plan->pd.dst_desc(), eng, y.raw());
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, y_mem}};
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, plan->weights}, {DNNL_ARG_DST, y_mem}};
     if (p_.y_zp != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, y_zp_mem_);
     if (p_.dynamic) {
       const int64_t ns = p_.w_scales.size() > 1 ? n : 1;
@@ -235,13 +239,17 @@ class QMatMul final : public Kernel {
     if (!plan) return error("{}: oneDNN has no int8 matmul for {} rows", node_->label(), rows);
     try {
       // Weights in the primitive's layout, reordered once per distinct layout.
-      if (!weights_.get(true) || weights_.get_desc() != plan->pd.weights_desc()) {
+      // Plans cached for other shapes may use another layout: each plan keeps its own (shared
+      // between plans whose layouts agree).
+      for (auto& [key, other] : plans_)
+        if (other.weights.get(true) && other.weights.get_desc() == plan->pd.weights_desc()) plan->weights = other.weights;
+      if (!plan->weights.get(true)) {
         auto& eng = dnnl_cpu_engine();
         dnnl::memory user(dnnl::memory::desc({p_.k, p_.n}, dt::s8, p_.trans_b ? tag::ba : tag::ab), eng,
                           const_cast<void*>(w_.raw()));
-        weights_ = dnnl::memory(plan->pd.weights_desc(), eng);
+        plan->weights = dnnl::memory(plan->pd.weights_desc(), eng);
         dnnl::stream s(eng);
-        dnnl::reorder(user, weights_).execute(s, user, weights_);
+        dnnl::reorder(user, plan->weights).execute(s, user, plan->weights);
         s.wait();
       }
     } catch (const dnnl::error& e) {
@@ -275,7 +283,7 @@ class QMatMul final : public Kernel {
   FewRows few_;              // W for few-row products, its column sums, the activation
   std::map<int32_t, std::vector<float>> biases_;
   int32_t y_zp_ = 0;
-  dnnl::memory weights_, y_zp_mem_;
+  dnnl::memory y_zp_mem_;
   std::mutex mu_;
   std::map<int64_t, Plan> plans_;
 };
