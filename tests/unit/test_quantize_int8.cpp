@@ -542,3 +542,35 @@ TEST(QuantizeInt8, ExcludingAnUnknownNodeIsAnError) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("no_such_conv"), std::string::npos);
 }
+
+// One session, input shapes changing between runs (dynamic batch): each shape gets its own
+// oneDNN plan and weight layout, and going back to an earlier shape still gives its results.
+TEST(QuantizeInt8, FusedKernelsFollowChangingShapes) {
+  ModelBuilder b("dyn", {.seed = 15});  // symbolic batch
+  Var x = b.input("image", DType::Float, {4, 9, 9});
+  x = b.relu(b.conv2d(x, 16, 3, {.padding = 1}));
+  x = b.relu(b.conv2d(x, 16, 1, {.padding = 0}));
+  x = b.global_avg_pool(x);
+  b.output(b.linear(x, 6), "y");
+  const Model ref = build(b);
+  Model m = ref;
+  QuantizeOptions o{.type = QuantizationType::Int8Static};
+  o.samples = samples(ref, 2);
+  ASSERT_TRUE(ModelQuantizer(o).quantize(m).ok());
+  SessionOptions fast, plain;
+  fast.threads = plain.threads = 1;
+  plain.optimize = false;
+  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+  ASSERT_TRUE(sf.ok() && sp.ok());
+  for (int64_t batch : {1, 7, 1, 3, 7}) {
+    Tensor t(DType::Float, {batch, 4, 9, 9});
+    std::mt19937 rng(static_cast<uint32_t>(batch));
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (float& v : t.span<float>()) v = u(rng);
+    auto yf = (*sf)->run({{"image", t}}), yp = (*sp)->run({{"image", t}});
+    ASSERT_TRUE(yf.ok() && yp.ok()) << "batch " << batch;
+    OutputAgreement agree;
+    agree.add(yp->front(), yf->front());
+    EXPECT_GE(agree.cosine(), 0.9999) << "batch " << batch;
+  }
+}
