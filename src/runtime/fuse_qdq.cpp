@@ -305,6 +305,53 @@ class Fuser {
         take(f, k, pattern);
   }
 
+  // A convolution input's type with unknown dims set to typical sizes (the kernel choice depends
+  // on the configuration more than on the sizes); nullopt when its rank is not the weight's.
+  std::optional<TypeInfo> probe_conv_input(const std::string& x, DType as, const Tensor& w, int64_t group) const {
+    const TypeInfo* xt = v_.type(x);
+    if (!xt || !xt->has_rank() || xt->rank() != w.rank()) return std::nullopt;
+    std::vector<Dim> dims;
+    for (size_t d = 0; d < xt->shape->size(); ++d) {
+      const Dim& dim = (*xt->shape)[d];
+      dims.push_back(dim.known() ? dim.value : d == 0 ? 1 : d == 1 ? w.dim(1) * group : 32);
+    }
+    return TypeInfo(as, std::move(dims));
+  }
+
+  // The tail of a float-output kernel: an activation, but no QuantizeLinear (that stays a node).
+  Tail float_tail(const std::string& out) const {
+    Tail t = tail(out, true);
+    if (t.out_type != DType::Float) {
+      t.nodes.pop_back();
+      t.out = t.nodes.empty() ? out : v_.node(t.nodes.back()).outputs[0];
+      t.out_type = DType::Float;
+    }
+    return t;
+  }
+
+  // After MatMulInteger / ConvInteger `i` fed by DynamicQuantizeLinear `dql`: Cast to float, then
+  // Mul by (x_scale · W_scale). Returns the Cast, the Mul, the scale product's Mul and the name of
+  // W_scale.
+  struct DynamicRescale {
+    int cast = -1, mul = -1, scale_mul = -1;
+    std::string w_scale;
+  };
+  std::optional<DynamicRescale> dynamic_rescale(int i, const Node& dql) const {
+    DynamicRescale r;
+    r.cast = sole_reader(v_.node(i).outputs[0]);
+    if (r.cast < 0 || v_.node(r.cast).op_type != "Cast" || v_.node(r.cast).attr_int("to", 0) != 1) return std::nullopt;
+    const std::string& yc = v_.node(r.cast).outputs[0];
+    r.mul = sole_reader(yc);
+    if (r.mul < 0 || v_.node(r.mul).op_type != "Mul" || v_.node(r.mul).inputs.size() != 2) return std::nullopt;
+    const Node& mn = v_.node(r.mul);
+    r.scale_mul = producer(mn.inputs[0] == yc ? mn.inputs[1] : mn.inputs[0], "Mul");
+    if (r.scale_mul < 0 || v_.node(r.scale_mul).inputs.size() != 2) return std::nullopt;
+    const Node& smn = v_.node(r.scale_mul);
+    if (smn.inputs[0] != dql.outputs[1] && smn.inputs[1] != dql.outputs[1]) return std::nullopt;
+    r.w_scale = smn.inputs[0] == dql.outputs[1] ? smn.inputs[1] : smn.inputs[0];
+    return r;
+  }
+
   std::optional<Fusion> fuse_conv(int i) {
     const Node& conv = v_.node(i);
     if (conv.inputs.size() < 2 || conv.outputs.size() != 1 || conv.outputs[0].empty()) return std::nullopt;
@@ -328,18 +375,8 @@ class Fuser {
     q.attributes.push_back(passes::make_attr_int("x_zero_point", x->zp));
     q.attributes.push_back(passes::make_attr_floats("w_scales", w->scales));
     set_output(q, t);
-    // The kernel is decided by the configuration more than by the sizes: unknown dims are
-    // probed at a typical size.
-    const TypeInfo* xt = v_.type(x->q);
-    if (!xt || !xt->has_rank() || xt->rank() != w->values->rank()) return std::nullopt;
-    Shape xs;
-    for (size_t d = 0; d < xt->shape->size(); ++d) {
-      const Dim& dim = (*xt->shape)[d];
-      xs.push_back(dim.known() ? dim.value : d == 0 ? 1 : d == 1 ? w->values->dim(1) * conv.attr_int("group", 1) : 32);
-    }
-    const Tensor* b = bias_tensor(f);
-    if (!has_kernel(q, {TypeInfo(x->type, std::vector<Dim>(xs.begin(), xs.end()))}, {nullptr, w->values, b}))
-      return std::nullopt;
+    auto probe = probe_conv_input(x->q, x->type, *w->values, conv.attr_int("group", 1));
+    if (!probe || !has_kernel(q, {*probe}, {nullptr, w->values, bias_tensor(f)})) return std::nullopt;
     std::vector<int> core = {i};
     core.insert(core.end(), t.nodes.begin(), t.nodes.end());
     collect(f, core, {x->node, w->node, bias ? bias->second : -1});
@@ -420,19 +457,11 @@ class Fuser {
       if (!z || z->dtype() != DType::Int8 || (z->numel() != 1 && z->numel() != n) || z->rank() > 1 || !all_zero(*z))
         return std::nullopt;
     }
-    const int cast = sole_reader(mi.outputs[0]);
-    if (cast < 0 || v_.node(cast).op_type != "Cast" || v_.node(cast).attr_int("to", 0) != 1) return std::nullopt;
-    const std::string& yc = v_.node(cast).outputs[0];
-    const int mul = sole_reader(yc);
-    if (mul < 0 || v_.node(mul).op_type != "Mul" || v_.node(mul).inputs.size() != 2) return std::nullopt;
+    auto rs = dynamic_rescale(i, dql);
+    if (!rs) return std::nullopt;
+    const int cast = rs->cast, mul = rs->mul, sm = rs->scale_mul;
     const Node& mn = v_.node(mul);
-    const std::string& s = mn.inputs[0] == yc ? mn.inputs[1] : mn.inputs[0];
-    const int sm = producer(s, "Mul");
-    if (sm < 0 || v_.node(sm).inputs.size() != 2) return std::nullopt;
-    const Node& smn = v_.node(sm);
-    const std::string& ws_name = smn.inputs[0] == dql.outputs[1] ? smn.inputs[1] : smn.inputs[0];
-    if (smn.inputs[0] != dql.outputs[1] && smn.inputs[1] != dql.outputs[1]) return std::nullopt;
-    const Tensor* ws = v_.constant(ws_name);
+    const Tensor* ws = v_.constant(rs->w_scale);
     if (!ws || ws->dtype() != DType::Float || ws->rank() > 1 || (ws->numel() != 1 && ws->numel() != n)) return std::nullopt;
     std::vector<float> scales(ws->data<float>(), ws->data<float>() + ws->numel());
     for (float x : scales)
@@ -453,12 +482,7 @@ class Fuser {
       }
     }
     if (v_.rank(dql.inputs[0]) < 1) return std::nullopt;
-    Tail t = tail(out, true);
-    if (t.out_type != DType::Float) {  // a QuantizeLinear after it stays a node of its own
-      t.nodes.pop_back();
-      t.out = t.nodes.empty() ? out : v_.node(t.nodes.back()).outputs[0];
-      t.out_type = DType::Float;
-    }
+    Tail t = float_tail(out);
     Fusion f;
     Node& q = f.node;
     q.op_type = "DynQMatMul";
@@ -504,18 +528,11 @@ class Fuser {
       const Tensor* z = v_.constant(ci.inputs[3]);
       if (!z || z->dtype() != DType::Int8 || !all_zero(*z)) return std::nullopt;
     }
-    const int cast = sole_reader(ci.outputs[0]);
-    if (cast < 0 || v_.node(cast).op_type != "Cast" || v_.node(cast).attr_int("to", 0) != 1) return std::nullopt;
-    const std::string& yc = v_.node(cast).outputs[0];
-    const int mul = sole_reader(yc);
-    if (mul < 0 || v_.node(mul).op_type != "Mul" || v_.node(mul).inputs.size() != 2) return std::nullopt;
+    auto rs = dynamic_rescale(i, dql);
+    if (!rs) return std::nullopt;
+    const int cast = rs->cast, mul = rs->mul, sm = rs->scale_mul;
     const Node& mn = v_.node(mul);
-    const std::string& s = mn.inputs[0] == yc ? mn.inputs[1] : mn.inputs[0];
-    const int sm = producer(s, "Mul");
-    if (sm < 0 || v_.node(sm).inputs.size() != 2) return std::nullopt;
-    const Node& smn = v_.node(sm);
-    if (smn.inputs[0] != dql.outputs[1] && smn.inputs[1] != dql.outputs[1]) return std::nullopt;
-    auto scales = channel_values(smn.inputs[0] == dql.outputs[1] ? smn.inputs[1] : smn.inputs[0], m, r);
+    auto scales = channel_values(rs->w_scale, m, r);
     if (!scales) return std::nullopt;
     for (float x : *scales)
       if (!(x > 0) || !std::isfinite(x)) return std::nullopt;
@@ -531,12 +548,7 @@ class Fuser {
         out = add.outputs[0];
       }
     }
-    Tail t = tail(out, true);
-    if (t.out_type != DType::Float) {  // a QuantizeLinear after it stays a node of its own
-      t.nodes.pop_back();
-      t.out = t.nodes.empty() ? out : v_.node(t.nodes.back()).outputs[0];
-      t.out_type = DType::Float;
-    }
+    Tail t = float_tail(out);
     Fusion f;
     Node& q = f.node;
     q.op_type = "QConv";
@@ -549,15 +561,8 @@ class Fuser {
     q.attributes.push_back(passes::make_attr_int("dynamic", 1));
     q.attributes.push_back(passes::make_attr_floats("w_scales", *scales));
     set_output(q, t);
-    const TypeInfo* xt = v_.type(dql.inputs[0]);
-    if (!xt || !xt->has_rank() || xt->rank() != r) return std::nullopt;
-    Shape xs;
-    for (size_t k = 0; k < xt->shape->size(); ++k) {
-      const Dim& dim = (*xt->shape)[k];
-      xs.push_back(dim.known() ? dim.value : k == 0 ? 1 : k == 1 ? w->dim(1) * ci.attr_int("group", 1) : 32);
-    }
-    if (!has_kernel(q, {TypeInfo(DType::Float, std::vector<Dim>(xs.begin(), xs.end()))}, {nullptr, w, bias_tensor(f)}))
-      return std::nullopt;
+    auto probe = probe_conv_input(dql.inputs[0], DType::Float, *w, ci.attr_int("group", 1));
+    if (!probe || !has_kernel(q, {*probe}, {nullptr, w, bias_tensor(f)})) return std::nullopt;
     core.insert(core.end(), t.nodes.begin(), t.nodes.end());
     collect(f, core, {sm, d});
     return f;
@@ -634,14 +639,8 @@ class Fuser {
     set_output(q, t);
     const Tensor* b = bias_tensor(f);
     if (conv) {
-      Shape xs;
-      for (size_t d = 0; d < xt->shape->size(); ++d) {
-        const Dim& dim = (*xt->shape)[d];
-        xs.push_back(dim.known() ? dim.value : d == 0 ? 1 : d == 1 ? w->dim(1) * n.attr_int("group", 1) : 32);
-      }
-      if (static_cast<int>(xs.size()) != w->rank() ||
-          !has_kernel(q, {TypeInfo(xt->dtype, std::vector<Dim>(xs.begin(), xs.end()))}, {nullptr, w, b}))
-        return std::nullopt;
+      auto probe = probe_conv_input(n.inputs[0], xt->dtype, *w, n.attr_int("group", 1));
+      if (!probe || !has_kernel(q, {*probe}, {nullptr, w, b})) return std::nullopt;
     } else if (!has_kernel(q, {TypeInfo(xt->dtype, {Dim(w->dim(0))})}, {nullptr, w, b})) {
       return std::nullopt;
     }

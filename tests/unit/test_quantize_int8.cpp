@@ -72,6 +72,32 @@ double cosine(const Model& a, const Model& b, const std::map<std::string, Tensor
   return agree.cosine();
 }
 
+// Runs `m` optimized (the session's fused kernels) and unoptimized (reference kernels) on
+// `feeds`: the optimized session's rewritten model, and the cosine of the two first outputs.
+struct FusedCheck {
+  bool ran = false;
+  Model runtime;
+  double cosine = 0;
+};
+FusedCheck fused_vs_reference(const Model& m, const std::map<std::string, Tensor>& feeds) {
+  FusedCheck r;
+  SessionOptions fast, plain;
+  fast.threads = plain.threads = 1;
+  plain.optimize = false;
+  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
+  EXPECT_TRUE(sf.ok() && sp.ok());
+  if (!sf.ok() || !sp.ok()) return r;
+  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
+  EXPECT_TRUE(yf.ok() && yp.ok());
+  if (!yf.ok() || !yp.ok()) return r;
+  OutputAgreement agree;
+  agree.add(yp->front(), yf->front());
+  r.ran = true;
+  r.runtime = (*sf)->model();
+  r.cosine = agree.cosine();
+  return r;
+}
+
 }  // namespace
 
 TEST(QuantizeInt8, WeightsPerChannelAndPerTensor) {
@@ -210,19 +236,12 @@ TEST(QuantizeInt8, QOperatorFormat) {
   EXPECT_GE(cosine(ref, m, generated_sample(ref, 997)), 0.99);
 
   // The session runs QLinearConv on the fused int8 kernels, with the reference kernels' results.
-  SessionOptions fast, plain;
-  fast.threads = plain.threads = 1;
-  plain.optimize = false;
-  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
-  ASSERT_TRUE(sf.ok() && sp.ok());
-  EXPECT_EQ(count_op((*sf)->model(), "QConv"), 2);
-  EXPECT_EQ(count_op((*sf)->model(), "QLinearConv"), 0);
   const auto feeds = generated_sample(ref, 996);
-  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
-  ASSERT_TRUE(yf.ok() && yp.ok());
-  OutputAgreement agree;
-  agree.add(yp->front(), yf->front());
-  EXPECT_GE(agree.cosine(), 0.9999);
+  const FusedCheck fr = fused_vs_reference(m, feeds);
+  ASSERT_TRUE(fr.ran);
+  EXPECT_EQ(count_op(fr.runtime, "QConv"), 2);
+  EXPECT_EQ(count_op(fr.runtime, "QLinearConv"), 0);
+  EXPECT_GE(fr.cosine, 0.9999);
 }
 
 TEST(QuantizeInt8, DynamicMatMul) {
@@ -399,18 +418,11 @@ TEST(QuantizeInt8, QLinearMatMulRunsOnTheFusedKernel) {
   auto r = ModelQuantizer(o).quantize(m);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(count_op(m, "QLinearMatMul"), 1);
-  SessionOptions fast, plain;
-  fast.threads = plain.threads = 1;
-  plain.optimize = false;
-  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
-  ASSERT_TRUE(sf.ok() && sp.ok());
-  EXPECT_EQ(count_op((*sf)->model(), "QMatMul"), 1);
   const auto feeds = generated_sample(ref, 3);
-  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
-  ASSERT_TRUE(yf.ok() && yp.ok());
-  OutputAgreement agree;
-  agree.add(yp->front(), yf->front());
-  EXPECT_GE(agree.cosine(), 0.9999);
+  const FusedCheck fr = fused_vs_reference(m, feeds);
+  ASSERT_TRUE(fr.ran);
+  EXPECT_EQ(count_op(fr.runtime, "QMatMul"), 1);
+  EXPECT_GE(fr.cosine, 0.9999);
   EXPECT_GE(cosine(ref, m, feeds), 0.99);
 }
 
@@ -423,21 +435,14 @@ TEST(QuantizeInt8, DynamicMatMulTakesGeluWrittenOut) {
   Model m = ref;
   auto r = ModelQuantizer({.type = QuantizationType::Int8Dynamic}).quantize(m);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  SessionOptions fast, plain;
-  fast.threads = plain.threads = 1;
-  plain.optimize = false;
-  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
-  ASSERT_TRUE(sf.ok() && sp.ok());
-  const Model& run = (*sf)->model();
+  const auto feeds = generated_sample(ref, 4);
+  const FusedCheck fr = fused_vs_reference(m, feeds);
+  ASSERT_TRUE(fr.ran);
+  const Model& run = fr.runtime;
   EXPECT_EQ(count_op(run, "DynQMatMul"), 3);
   EXPECT_EQ(count_op(run, "Erf"), 0);  // GELU and SiLU became post-ops
   EXPECT_EQ(count_op(run, "Sigmoid"), 0);
-  const auto feeds = generated_sample(ref, 4);
-  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
-  ASSERT_TRUE(yf.ok() && yp.ok());
-  OutputAgreement agree;
-  agree.add(yp->front(), yf->front());
-  EXPECT_GE(agree.cosine(), 0.9999);
+  EXPECT_GE(fr.cosine, 0.9999);
 }
 
 TEST(QuantizeInt8, ConvWithHardSwishWritesEightBitsDirectly) {
@@ -454,29 +459,22 @@ TEST(QuantizeInt8, ConvWithHardSwishWritesEightBitsDirectly) {
     QuantizeOptions o{.type = QuantizationType::Int8Static, .activation_type = act};
     o.samples = samples(ref, 2);
     ASSERT_TRUE(ModelQuantizer(o).quantize(m).ok());
-    SessionOptions fast, plain;
-    fast.threads = plain.threads = 1;
-    plain.optimize = false;
-    auto sf = Session::create(m, fast), sp = Session::create(m, plain);
-    ASSERT_TRUE(sf.ok() && sp.ok());
-    EXPECT_EQ(count_op((*sf)->model(), "QConv"), 3);
+    const auto feeds = generated_sample(ref, 5);
+    const FusedCheck fr = fused_vs_reference(m, feeds);
+    ASSERT_TRUE(fr.ran);
+    EXPECT_EQ(count_op(fr.runtime, "QConv"), 3);
     // Only the graph input's QuantizeLinear is left: HardSwish and ReLU run before the fused
     // requantization of their convolutions.
-    EXPECT_EQ(count_op((*sf)->model(), "QuantizeLinear"), 1);
+    EXPECT_EQ(count_op(fr.runtime, "QuantizeLinear"), 1);
     // The two 8-bit values between the convolutions stay channels last.
     int last_out = 0, last_in = 0;
-    for (const Node& n : (*sf)->model().graph.nodes) {
+    for (const Node& n : fr.runtime.graph.nodes) {
       last_out += n.attr_int("dst_channels_last", 0) != 0;
       last_in += n.attr_int("src_channels_last", 0) != 0;
     }
     EXPECT_EQ(last_out, 2);
     EXPECT_EQ(last_in, 2);
-    const auto feeds = generated_sample(ref, 5);
-    auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
-    ASSERT_TRUE(yf.ok() && yp.ok());
-    OutputAgreement agree;
-    agree.add(yp->front(), yf->front());
-    EXPECT_GE(agree.cosine(), 0.999);
+    EXPECT_GE(fr.cosine, 0.999);
   }
 }
 
@@ -495,18 +493,11 @@ TEST(QuantizeInt8, SqueezeExcitationConvolutionsRunAsFewRowProducts) {
     QuantizeOptions o{.type = QuantizationType::Int8Static, .activation_type = act};
     o.samples = samples(ref, 2);
     ASSERT_TRUE(ModelQuantizer(o).quantize(m).ok());
-    SessionOptions fast, plain;
-    fast.threads = plain.threads = 1;
-    plain.optimize = false;
-    auto sf = Session::create(m, fast), sp = Session::create(m, plain);
-    ASSERT_TRUE(sf.ok() && sp.ok());
-    EXPECT_EQ(count_op((*sf)->model(), "QConv"), 3);
     const auto feeds = generated_sample(ref, 6);
-    auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
-    ASSERT_TRUE(yf.ok() && yp.ok());
-    OutputAgreement agree;
-    agree.add(yp->front(), yf->front());
-    EXPECT_GE(agree.cosine(), 0.999);
+    const FusedCheck fr = fused_vs_reference(m, feeds);
+    ASSERT_TRUE(fr.ran);
+    EXPECT_EQ(count_op(fr.runtime, "QConv"), 3);
+    EXPECT_GE(fr.cosine, 0.999);
     EXPECT_GE(cosine(ref, m, feeds), 0.98);
   }
 }
@@ -518,19 +509,12 @@ TEST(QuantizeInt8, DynamicConvRunsOnTheFusedKernel) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(count_op(m, "ConvInteger"), 2);
   EXPECT_EQ(count_op(m, "MatMulInteger"), 1);
-  SessionOptions fast, plain;
-  fast.threads = plain.threads = 1;
-  plain.optimize = false;
-  auto sf = Session::create(m, fast), sp = Session::create(m, plain);
-  ASSERT_TRUE(sf.ok() && sp.ok());
-  EXPECT_EQ(count_op((*sf)->model(), "QConv"), 2);
-  EXPECT_EQ(count_op((*sf)->model(), "ConvInteger"), 0);
   const auto feeds = generated_sample(ref, 7);
-  auto yf = (*sf)->run(feeds), yp = (*sp)->run(feeds);
-  ASSERT_TRUE(yf.ok() && yp.ok());
-  OutputAgreement agree;
-  agree.add(yp->front(), yf->front());
-  EXPECT_GE(agree.cosine(), 0.9999);
+  const FusedCheck fr = fused_vs_reference(m, feeds);
+  ASSERT_TRUE(fr.ran);
+  EXPECT_EQ(count_op(fr.runtime, "QConv"), 2);
+  EXPECT_EQ(count_op(fr.runtime, "ConvInteger"), 0);
+  EXPECT_GE(fr.cosine, 0.9999);
   EXPECT_GE(cosine(ref, m, feeds), 0.99);
 }
 
