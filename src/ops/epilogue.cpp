@@ -29,4 +29,27 @@ std::optional<UnaryStep> affine_step(const Node& node) {
   return UnaryStep{kernels::UnaryF32::Affine, {af[0], af[1]}};
 }
 
+Status append_dnnl_activation(const Node& node, dnnl::post_ops& po, float clip_scale) {
+  const std::string act = node.attr_string("activation", "");
+  const std::vector<float> p = node.attr_floats("activation_params");
+  auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
+  using alg = dnnl::algorithm;
+  if (act.empty()) return {};
+  if (act == "Relu") po.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
+  else if (act == "LeakyRelu") po.append_eltwise(1.f, alg::eltwise_relu, param(0, 0.01f), 0.f);
+  else if (act == "Clip")
+    po.append_eltwise(1.f, alg::eltwise_clip_v2, param(0, -3.4e38f) * clip_scale, param(1, 3.4e38f) * clip_scale);
+  else if (act == "HardSwish") po.append_eltwise(1.f, alg::eltwise_hardswish, 0.f, 0.f);
+  else if (act == "HardSigmoid") {
+    po.append_eltwise(1.f, alg::eltwise_linear, param(0, 0.2f), param(1, 0.5f));
+    po.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
+  } else if (act == "Sigmoid") po.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f);
+  else if (act == "Tanh") po.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f);
+  else if (act == "Gelu") po.append_eltwise(1.f, alg::eltwise_gelu_erf, 0.f, 0.f);
+  else if (act == "GeluTanh") po.append_eltwise(1.f, alg::eltwise_gelu_tanh, 0.f, 0.f);
+  else if (act == "Silu") po.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f);
+  else return error("{}: unknown activation '{}'", node.label(), act);
+  return {};
+}
+
 }  // namespace sz0::ops

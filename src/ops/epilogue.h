@@ -7,6 +7,8 @@
 #include "kernels/simd_f32.h"
 #include "ops/op.h"
 
+#include <dnnl.hpp>
+
 #include <optional>
 
 namespace sz0::ops {
@@ -18,6 +20,10 @@ struct UnaryStep {
 
 // nullopt for no activation; an error for an unknown name.
 Result<std::optional<UnaryStep>> activation_step(const Node& node);
+
+// The same activation as oneDNN post-ops (eltwise). Clip's bounds are multiplied by
+// `clip_scale` (an int8 kernel that runs Clip on values already divided by the output scale).
+Status append_dnnl_activation(const Node& node, dnnl::post_ops& po, float clip_scale = 1.0f);
 
 // The node's affine attribute [a, b] (y = a·y + b after the activation) as a step, if any.
 std::optional<UnaryStep> affine_step(const Node& node);

@@ -371,7 +371,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
     if (!v.type.opaque_type.empty()) return error("output '{}' has a non-tensor type (sequence, map or optional), not supported", v.name);
   simplify_for_inference(im.model);
   if (options.optimize) {
-    upcast_float16(im.model);
+    if (options.float16_as_float32) upcast_float16(im.model);
     // The standard-op pipeline first (folding, BatchNorm into Conv, fusions), so the blocked
     // rewrite sees weights as initializers and Conv chains without BatchNorm between them. A
     // pass failure leaves the simplified model as it was.

@@ -3,6 +3,7 @@
 
 #include <sz0/session.h>
 
+#include "ops/op.h"
 #include "passes/pass.h"
 
 #include <set>
@@ -37,7 +38,8 @@ bool blocks_upcast(const Node& n) {
 }  // namespace
 
 bool upcast_float16(Model& model) {
-  if (!has_half(model)) return false;
+  // The rewrite adds Casts: a build holding only some op families may lack them.
+  if (!has_half(model) || !ops::is_supported("", "Cast", model.opset(""))) return false;
   Graph& g = model.graph;
   std::set<std::string> produced;
   for (const Node& n : g.nodes) {

@@ -54,6 +54,7 @@ Result<std::vector<Tensor>> run_node(const NodeSpec& spec, int threads) {
   m.graph.nodes.push_back(std::move(n));
   SessionOptions o;
   o.threads = threads;
+  o.float16_as_float32 = false;  // the op's own float16 kernel is under test
   SZ0_ASSIGN(auto session, Session::create(std::move(m), o));
   return session->run(feeds);
 }
@@ -95,6 +96,7 @@ std::map<std::string, int> expect_optimized_matches(const Model& m, const std::m
   SessionOptions plain_opts, fast_opts;
   plain_opts.optimize = false;
   plain_opts.threads = fast_opts.threads = threads;
+  fast_opts.float16_as_float32 = false;  // fast kernels of the model's own types
   auto plain = Session::create(m, plain_opts);
   auto fast = Session::create(m, fast_opts);
   EXPECT_TRUE(plain.ok()) << plain.status().message();

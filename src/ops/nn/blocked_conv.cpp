@@ -60,32 +60,11 @@ Status infer_blocked_conv(InferContext& ctx) {
   return {};
 }
 
-// Appends the activation named by the node's attributes (nothing for "").
-Status append_activation(const Node& node, dnnl::post_ops& po) {
-  const std::string act = node.attr_string("activation", "");
-  const std::vector<float> p = node.attr_floats("activation_params");
-  auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
-  using alg = dnnl::algorithm;
-  if (act.empty()) return {};
-  if (act == "Relu") po.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
-  else if (act == "LeakyRelu") po.append_eltwise(1.f, alg::eltwise_relu, param(0, 0.01f), 0.f);
-  else if (act == "Clip") po.append_eltwise(1.f, alg::eltwise_clip_v2, param(0, -3.4e38f), param(1, 3.4e38f));
-  else if (act == "HardSwish") po.append_eltwise(1.f, alg::eltwise_hardswish, 0.f, 0.f);
-  else if (act == "HardSigmoid") {
-    po.append_eltwise(1.f, alg::eltwise_linear, param(0, 0.2f), param(1, 0.5f));
-    po.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
-  } else if (act == "Sigmoid") po.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f);
-  else if (act == "Tanh") po.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f);
-  else if (act == "Silu") po.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f);
-  else return error("{}: unknown activation '{}'", node.label(), act);
-  return {};
-}
-
 // The epilogue: residual sum, activation, affine.
 Result<dnnl::post_ops> conv_post_ops(const Node& node) {
   dnnl::post_ops po;
   if (node.has_input(3)) po.append_sum(1.f);
-  SZ0_TRY(append_activation(node, po));
+  SZ0_TRY(append_dnnl_activation(node, po));
   if (const std::vector<float> af = node.attr_floats("affine"); af.size() == 2)
     po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, af[0], af[1]);
   return po;

@@ -1,5 +1,7 @@
 #include "ops/quant/qdnnl.h"
 
+#include "ops/epilogue.h"
+
 #include "kernels/parallel.h"
 #include "ops/quant/quant_util.h"
 
@@ -59,26 +61,10 @@ bool activation_scale_invariant(const std::string& act) {
 
 Status append_quant_activation(const Node& node, float y_scale, dnnl::post_ops& po) {
   const std::string act = node.attr_string("activation", "");
-  const std::vector<float> p = node.attr_floats("activation_params");
-  auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
-  using alg = dnnl::algorithm;
   if (act.empty()) return {};
   const bool late = y_scale > 0 && !activation_scale_invariant(act);
-  const float inv = y_scale > 0 && !late ? 1.0f / y_scale : 1.0f;
-  if (act == "Relu") po.append_eltwise(1.f, alg::eltwise_relu, 0.f, 0.f);
-  else if (act == "LeakyRelu") po.append_eltwise(1.f, alg::eltwise_relu, param(0, 0.01f), 0.f);
-  else if (act == "Clip") po.append_eltwise(1.f, alg::eltwise_clip_v2, param(0, -3.4e38f) * inv, param(1, 3.4e38f) * inv);
-  else if (act == "HardSwish") po.append_eltwise(1.f, alg::eltwise_hardswish, 0.f, 0.f);
-  else if (act == "HardSigmoid") {
-    po.append_eltwise(1.f, alg::eltwise_linear, param(0, 0.2f), param(1, 0.5f));
-    po.append_eltwise(1.f, alg::eltwise_clip_v2, 0.f, 1.f);
-  } else if (act == "Sigmoid") po.append_eltwise(1.f, alg::eltwise_logistic, 0.f, 0.f);
-  else if (act == "Tanh") po.append_eltwise(1.f, alg::eltwise_tanh, 0.f, 0.f);
-  else if (act == "Gelu") po.append_eltwise(1.f, alg::eltwise_gelu_erf, 0.f, 0.f);
-  else if (act == "GeluTanh") po.append_eltwise(1.f, alg::eltwise_gelu_tanh, 0.f, 0.f);
-  else if (act == "Silu") po.append_eltwise(1.f, alg::eltwise_swish, 1.f, 0.f);
-  else return error("{}: unknown activation '{}'", node.label(), act);
-  if (late) po.append_eltwise(1.f, alg::eltwise_linear, 1.0f / y_scale, 0.f);
+  SZ0_TRY(append_dnnl_activation(node, po, y_scale > 0 && !late ? 1.0f / y_scale : 1.0f));
+  if (late) po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.0f / y_scale, 0.f);
   return {};
 }
 
