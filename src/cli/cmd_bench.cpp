@@ -40,15 +40,6 @@ double peak_rss_mb() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
 }
 
-// Linear interpolation between closest ranks (NumPy's default percentile).
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
-}
-
 // Per-op-type totals, slowest first, as milliseconds per inference.
 nlohmann::json profile_json(const std::vector<NodeProfile>& nodes, int iterations) {
   std::map<std::string, std::pair<double, int64_t>> by_type;
@@ -76,21 +67,14 @@ Result<nlohmann::json> bench_one(const std::string& path, const BenchArgs& a) {
   if (!created.ok()) return created.status().context(path);
   const double create_ms = ms_since(t0);
   auto& session = *created;
-  for (int i = 0; i < a.warmup; ++i) {
-    auto r = session->run(feeds);
-    if (!r.ok()) return r.status().context(path);
-  }
+  auto warm = time_runs(*session, feeds, a.warmup, 0);
+  if (!warm.ok()) return warm.status().context(path);
   session->reset_profile();
-  std::vector<double> lat;
-  lat.reserve(static_cast<size_t>(a.iterations));
   const auto start = Clock::now();
-  for (int i = 0; i < a.iterations; ++i) {
-    const auto t = Clock::now();
-    auto r = session->run(feeds);
-    lat.push_back(ms_since(t));
-    if (!r.ok()) return r.status().context(path);
-  }
+  auto timed = time_runs(*session, feeds, 0, a.iterations);
+  if (!timed.ok()) return timed.status().context(path);
   const double total_s = ms_since(start) / 1000.0;
+  const std::vector<double>& lat = *timed;
   std::vector<double> sorted = lat;
   std::sort(sorted.begin(), sorted.end());
   double mean = 0;

@@ -111,28 +111,8 @@ nlohmann::json report_json(const QuantizeArgs& a, const QuantizeReport& r, uintm
   return j;
 }
 
-// "Calibrating  [#####.....]  37/512" redrawn in place on a terminal; nothing otherwise.
 void progress_bar(int pass, size_t done, size_t total) {
-  constexpr int kWidth = 30;
-  const int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
-  std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", pass == 0 ? "calibrating (ranges)    " : "calibrating (histograms)",
-               std::string(static_cast<size_t>(filled), '#').c_str(),
-               std::string(static_cast<size_t>(kWidth - filled), '.').c_str(), done, total);
-  if (done == total) std::fprintf(stderr, "\n");
-  std::fflush(stderr);
-}
-
-std::vector<std::string> split_commas(const std::vector<std::string>& args) {
-  std::vector<std::string> out;
-  for (const std::string& a : args) {
-    size_t pos = 0;
-    while (pos <= a.size()) {
-      const size_t end = std::min(a.find(',', pos), a.size());
-      if (end > pos) out.push_back(a.substr(pos, end - pos));
-      pos = end + 1;
-    }
-  }
-  return out;
+  draw_progress(pass == 0 ? "calibrating (ranges)    " : "calibrating (histograms)", done, total);
 }
 
 // Where the calibration cache of a static run goes when --calib-cache is not given.
@@ -165,25 +145,15 @@ Status quantize(const QuantizeArgs& a) {
     return error("--calib-cache applies to --mode int8-static");
 
   SZ0_ASSIGN(Model model, load_model(a.model));
-  std::vector<std::string> names;
-  for (const ValueInfo* v : model.graph.runtime_inputs()) names.push_back(v->name);
   SZ0_ASSIGN(auto shapes, parse_shapes(a.shapes));
-  std::shared_ptr<Dataset> data;
   if (!a.calib.empty()) {
-    SZ0_ASSIGN(Dataset d, Dataset::open(a.calib, names));
-    data = std::make_shared<Dataset>(std::move(d));
+    SZ0_ASSIGN(SampleStream data, data_stream(a.calib, model));
     if (int8) {
-      // Streamed: one sample in memory at a time, however many DATA holds.
-      opts.stream = {data->size(), [data, names](size_t i) -> Result<std::map<std::string, Tensor>> {
-                       SZ0_ASSIGN(Sample s, data->read(i));
-                       for (const std::string& n : names)
-                         if (!s.inputs.count(n)) return error("sample '{}' lacks input '{}'", s.id, n);
-                       return std::move(s.inputs);
-                     }};
+      opts.stream = std::move(data);  // streamed: one sample in memory at a time
     } else {
-      for (size_t i = 0; i < data->size() && i < kMaxFp16Samples; ++i) {
-        SZ0_ASSIGN(Sample s, data->read(i));
-        opts.samples.push_back(std::move(s.inputs));
+      for (size_t i = 0; i < data.count && i < kMaxFp16Samples; ++i) {
+        SZ0_ASSIGN(auto feeds, data.read(i));
+        opts.samples.push_back(std::move(feeds));
       }
     }
   } else if (!shapes.empty()) {

@@ -2,6 +2,9 @@
 
 #include <sz0/io.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -99,6 +102,64 @@ Result<std::map<std::string, Tensor>> make_feeds(const Model& model, const Input
     feeds[v->name] = random_input(dt, shape, args.seed * 7919u + k);
   }
   return feeds;
+}
+
+std::vector<std::string> split_commas(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    size_t pos = 0;
+    while (pos <= a.size()) {
+      const size_t end = std::min(a.find(',', pos), a.size());
+      if (end > pos) out.push_back(a.substr(pos, end - pos));
+      pos = end + 1;
+    }
+  }
+  return out;
+}
+
+void draw_progress(const std::string& label, size_t done, size_t total) {
+  constexpr int kWidth = 30;
+  const int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
+  std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", label.c_str(), std::string(static_cast<size_t>(filled), '#').c_str(),
+               std::string(static_cast<size_t>(kWidth - filled), '.').c_str(), done, total);
+  if (done == total) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+Result<SampleStream> data_stream(const std::string& dir, const Model& model) {
+  std::vector<std::string> names;
+  for (const ValueInfo* v : model.graph.runtime_inputs()) names.push_back(v->name);
+  SZ0_ASSIGN(Dataset d, Dataset::open(dir, names));
+  auto data = std::make_shared<Dataset>(std::move(d));
+  return SampleStream{data->size(), [data, names](size_t i) -> Result<std::map<std::string, Tensor>> {
+                        SZ0_ASSIGN(Sample s, data->read(i));
+                        for (const std::string& n : names)
+                          if (!s.inputs.count(n)) return error("sample '{}' lacks input '{}'", s.id, n);
+                        return std::move(s.inputs);
+                      }};
+}
+
+Result<std::vector<double>> time_runs(Session& session, const std::map<std::string, Tensor>& feeds, int warmup,
+                                      int iterations) {
+  using Clock = std::chrono::steady_clock;
+  for (int i = 0; i < warmup; ++i) SZ0_TRY(session.run(feeds).status());
+  std::vector<double> ms;
+  ms.reserve(static_cast<size_t>(std::max(iterations, 0)));
+  for (int i = 0; i < iterations; ++i) {
+    const auto t = Clock::now();
+    auto r = session.run(feeds);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+    if (!r.ok()) return r.status();
+  }
+  return ms;
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
 }
 
 }  // namespace sz0::cli

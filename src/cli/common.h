@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sz0/graph.h>
+#include <sz0/quantize.h>
 #include <sz0/session.h>
 
 #include <CLI/CLI.hpp>
@@ -41,6 +42,22 @@ Result<std::map<std::string, Tensor>> make_feeds(const Model& model, const Input
 // A deterministic random tensor for an input: floats in [-1, 1), integers in [0, 10), bools.
 Tensor random_input(DType dtype, const Shape& shape, uint32_t seed);
 
+// Names given as repeated options or comma-separated lists: {"a,b", "c"} → {"a", "b", "c"}.
+std::vector<std::string> split_commas(const std::vector<std::string>& args);
+
+// "LABEL [#####.....] 37/512" redrawn in place on stderr; a newline when done == total.
+void draw_progress(const std::string& label, size_t done, size_t total);
+
+// A DATA directory streamed one sample at a time (memory holds one sample however many there
+// are); a sample lacking a runtime input of `model` is an error naming both.
+Result<SampleStream> data_stream(const std::string& dir, const Model& model);
+
+// Latencies of `iterations` runs after `warmup` untimed ones, in milliseconds, in run order.
+Result<std::vector<double>> time_runs(Session& session, const std::map<std::string, Tensor>& feeds, int warmup,
+                                      int iterations);
+// Linear interpolation between closest ranks (NumPy's default); `sorted` ascending.
+double percentile(const std::vector<double>& sorted, double p);
+
 // Verbs.
 void add_info(CLI::App& app, int& rc);
 void add_check(CLI::App& app, int& rc);
@@ -50,5 +67,7 @@ void add_zoo(CLI::App& app, int& rc);
 void add_optimize(CLI::App& app, int& rc);
 void add_quantize(CLI::App& app, int& rc);
 void add_compare(CLI::App& app, int& rc);
+void add_prune(CLI::App& app, int& rc);
+void add_sparsity(CLI::App& app, int& rc);
 
 }  // namespace sz0::cli

@@ -1,7 +1,7 @@
 // INT8 calibration: streamed observation of activation tensors and the four range methods.
 #include "quantize/calibrate.h"
 
-#include <sz0/session.h>
+#include "runtime/probe.h"
 
 #include <algorithm>
 #include <cmath>
@@ -200,20 +200,9 @@ Result<std::map<std::string, TensorRange>> calibrate(const Model& model, const s
   if (stream.count == 0) return error("no calibration samples");
   SZ0_ASSIGN(auto first, stream.read(0));
 
-  // The tensors become graph outputs so one run shows them all; the session runs unoptimized,
-  // since fusions would hide intermediate values.
-  Model probe = model;
-  std::set<std::string> listed, inputs;
-  for (const ValueInfo& v : probe.graph.outputs) listed.insert(v.name);
-  for (const ValueInfo* v : probe.graph.runtime_inputs()) inputs.insert(v->name);
-  for (const std::string& t : tensors)
-    if (!listed.count(t) && !inputs.count(t)) probe.graph.outputs.push_back({t, TypeInfo{DType::Float, {}}, ""});
-  SessionOptions so;
-  so.optimize = false;
-  so.threads = 1;
-  for (auto& [name, t] : first) so.input_shapes[name] = t.shape();
-  SZ0_ASSIGN(auto session, Session::create(std::move(probe), so));
-  const auto& outs = session->outputs();
+  std::map<std::string, Shape> shapes;
+  for (auto& [name, t] : first) shapes[name] = t.shape();
+  SZ0_ASSIGN(TensorProbe probe, TensorProbe::create(model, {tensors.begin(), tensors.end()}, shapes));
 
   std::map<std::string, Observation> obs;
   for (const std::string& t : tensors) {
@@ -241,14 +230,12 @@ Result<std::map<std::string, TensorRange>> calibrate(const Model& model, const s
       } else {
         SZ0_ASSIGN(feeds, stream.read(s));
       }
-      for (auto& [name, t] : feeds)
-        if (t.dtype() != DType::Float && dtype_is_float(t.dtype())) t = t.cast(DType::Float);
-      auto results = session->run(feeds);
-      if (!results.ok()) return results.status().context(fmt::format("calibration sample {}", s));
-      auto observe = [&](const std::string& name, const Tensor& t) {
-        auto it = obs.find(name);
-        if (it == obs.end() || t.dtype() != DType::Float) return;
-        Observation& ob = it->second;
+      auto values = probe.run(feeds);
+      if (!values.ok()) return values.status().context(fmt::format("calibration sample {}", s));
+      for (auto& [name, ob] : obs) {
+        auto it = values->find(name);
+        if (it == values->end() || it->second->dtype() != DType::Float) continue;
+        const Tensor& t = *it->second;
         const float* x = t.data<float>();
         if (pass == 0) {
           ob.values_seen += t.numel();
@@ -261,9 +248,7 @@ Result<std::map<std::string, TensorRange>> calibrate(const Model& model, const s
           add_values(ob.values, x, t.numel(), false);
           add_values(ob.abs, x, t.numel(), true);
         }
-      };
-      for (auto& [name, t] : feeds) observe(name, t);
-      for (size_t i = 0; i < results->size() && i < outs.size(); ++i) observe(outs[i].name, (*results)[i]);
+      }
       if (o.progress) o.progress(pass, s + 1, stream.count);
     }
   }

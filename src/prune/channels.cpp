@@ -1,0 +1,685 @@
+// Channel dependency groups. One forward pass over the graph (nodes are in topological order)
+// gives every tensor that carries a producer's channels a layout: which group's channels lie
+// where along its channel axis. Ops that cannot follow a layout block the groups they read.
+// Removal (channel_removal.cpp) then slices what the layouts reach.
+#include "prune/channel_plan.h"
+
+#include <sz0/session.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace sz0::prune {
+
+namespace {
+
+using Layout = ChannelPlan::Layout;
+
+std::string node_id(const Node& n) { return n.name.empty() && !n.outputs.empty() ? n.outputs[0] : n.name; }
+
+// Elementwise unary ops: each output element depends on the same element of the input only.
+const std::set<std::string>& unary_ops() {
+  static const std::set<std::string> k = {
+      "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish", "Elu", "Selu",
+      "Celu", "Softplus", "Softsign", "Erf", "Identity", "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal",
+      "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
+      "Acosh", "Atanh", "ThresholdedRelu", "Mish", "Gelu", "Shrink", "Not", "IsNaN", "IsInf", "Cast", "Dropout"};
+  return k;
+}
+
+// Elementwise ops of several operands, with numpy broadcasting.
+const std::set<std::string>& elementwise_ops() {
+  static const std::set<std::string> k = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Mod",
+                                          "Where", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+                                          "And", "Or", "Xor"};
+  return k;
+}
+
+const std::set<std::string>& pool_ops() {
+  static const std::set<std::string> k = {"MaxPool",           "AveragePool",   "LpPool",
+                                          "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"};
+  return k;
+}
+
+// Every value a subgraph reads (names it defines itself included; they never clash in SSA).
+void collect_reads(const Graph& g, std::set<std::string>& out) {
+  for (const Node& n : g.nodes) {
+    for (const std::string& in : n.inputs) out.insert(in);
+    for (const Attribute& a : n.attributes) {
+      if (a.g) collect_reads(*a.g, out);
+      for (const auto& sg : a.graphs) collect_reads(*sg, out);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<WeightRef> weight_view(const Model& model, size_t node) {
+  const Node& n = model.graph.nodes[node];
+  if (!n.has_input(1)) return std::nullopt;
+  auto it = model.graph.initializers.find(n.inputs[1]);
+  if (it == model.graph.initializers.end() || it->second.dtype() != DType::Float) return std::nullopt;
+  const Shape& s = it->second.shape();
+  WeightRef w;
+  w.node = node;
+  w.name = n.inputs[1];
+  if (n.op_type == "Conv" && s.size() >= 3) {
+    w.kernel = shape_numel(std::span(s).subspan(2));
+    w.rows = s[0];
+    w.cols = s[1] * w.kernel;
+    w.group = n.attr_int("group", 1);
+  } else if (n.op_type == "Gemm" && s.size() == 2) {
+    const bool trans_b = n.attr_int("transB", 0) != 0;
+    w.rows = trans_b ? s[0] : s[1];
+    w.cols = trans_b ? s[1] : s[0];
+    w.transposed = !trans_b;
+  } else if (n.op_type == "MatMul" && s.size() == 2) {
+    w.rows = s[1];
+    w.cols = s[0];
+    w.transposed = true;
+  } else {
+    return std::nullopt;
+  }
+  return w;
+}
+
+std::set<std::string> subgraph_reads(const Node& n) {
+  std::set<std::string> out;
+  for (const Attribute& a : n.attributes) {
+    if (a.g) collect_reads(*a.g, out);
+    for (const auto& sg : a.graphs) collect_reads(*sg, out);
+  }
+  out.erase("");
+  return out;
+}
+
+namespace {
+
+class Analyzer {
+ public:
+  Analyzer(const Model& model, const GraphTypes& types) : g_(model.graph), types_(types) {
+    for (const Node& n : g_.nodes) {
+      for (const std::string& in : n.inputs)
+        if (!in.empty()) ++readers_[in];
+      for (const std::string& in : subgraph_reads(n)) ++readers_[in];
+    }
+  }
+
+  ChannelAnalysis run() {
+    for (size_t i = 0; i < g_.nodes.size(); ++i) visit(i);
+    for (const ValueInfo& o : g_.outputs)
+      if (const Layout* l = layout(o.name)) block(*l, fmt::format("reaches graph output '{}'", o.name));
+    return finish();
+  }
+
+ private:
+  struct Visit {
+    const Node& n;
+    size_t index;
+    std::vector<bool> ok;  // inputs whose layout the op follows
+    std::string why;       // detail for the groups of the other inputs
+  };
+
+  const Layout* layout(const std::string& name) const {
+    auto it = state_.find(name);
+    return it == state_.end() ? nullptr : &it->second;
+  }
+  const std::vector<Dim>* dims(const std::string& name) const {
+    auto it = types_.types.find(name);
+    return it == types_.types.end() || !it->second.shape ? nullptr : &*it->second.shape;
+  }
+  int rank(const std::string& name) const {
+    const auto* d = dims(name);
+    return d ? static_cast<int>(d->size()) : -1;
+  }
+  const Tensor* constant(const std::string& name) const {
+    auto it = types_.constants.find(name);
+    return name.empty() || it == types_.constants.end() ? nullptr : &it->second;
+  }
+  const Tensor* float_initializer(const std::string& name) const {
+    auto it = g_.initializers.find(name);
+    return it == g_.initializers.end() || it->second.dtype() != DType::Float ? nullptr : &it->second;
+  }
+  bool shared(const std::string& name) const {
+    auto it = readers_.find(name);
+    return it == readers_.end() || it->second != 1 || g_.find_output(name);
+  }
+  const Tensor* vector_constant(const std::string& name, int64_t size) const {
+    const Tensor* c = constant(name);
+    return c && c->rank() == 1 && c->dim(0) == size ? c : nullptr;
+  }
+
+  int new_group(size_t node, int64_t channels) {
+    parent_.push_back(static_cast<int>(parent_.size()));
+    channels_.push_back(channels);
+    reason_.emplace_back();
+    plan_.producer.push_back(node);
+    return parent_.back();
+  }
+  int& up(int g) { return parent_[static_cast<size_t>(g)]; }
+  int find(int g) {
+    while (up(g) != g) {
+      up(g) = up(up(g));
+      g = up(g);
+    }
+    return g;
+  }
+  void block_group(int g, const std::string& why) {
+    if (g >= 0 && reason_[static_cast<size_t>(g)].empty()) reason_[static_cast<size_t>(g)] = why;
+  }
+  void block(const Layout& l, const std::string& why) {
+    for (const auto& s : l.segs) block_group(s.group, why);
+  }
+  void unite(int a, int b, const Node& n) {
+    if (a < 0 || b < 0) {
+      block_group(std::max(a, b), fmt::format("{} joins it with channels that stay", n.label()));
+      return;
+    }
+    a = find(a);
+    b = find(b);
+    if (a == b) return;
+    if (channels_[static_cast<size_t>(a)] != channels_[static_cast<size_t>(b)]) {
+      const std::string why = fmt::format("{} joins groups of {} and {} channels", n.label(),
+                                          channels_[static_cast<size_t>(a)], channels_[static_cast<size_t>(b)]);
+      block_group(a, why);
+      block_group(b, why);
+    }
+    parent_[static_cast<size_t>(std::max(a, b))] = std::min(a, b);
+  }
+  // Layouts that must stay aligned (both operands of a residual Add): same shape, groups merged.
+  bool join(const std::vector<const Layout*>& ls, const Node& n) {
+    for (const Layout* l : ls)
+      if (l->span != ls[0]->span || l->segs.size() != ls[0]->segs.size()) return false;
+    for (const Layout* l : ls)
+      for (size_t s = 0; s < l->segs.size(); ++s)
+        if (l->segs[s].count != ls[0]->segs[s].count) return false;
+    for (const Layout* l : ls)
+      for (size_t s = 0; s < l->segs.size(); ++s) unite(ls[0]->segs[s].group, l->segs[s].group, n);
+    return true;
+  }
+
+  void visit(size_t i) {
+    const Node& n = g_.nodes[i];
+    Visit v{n, i, std::vector<bool>(n.inputs.size(), false), ""};
+    const std::set<std::string> inner = subgraph_reads(n);
+    std::optional<Layout> out;
+    if ((n.domain.empty() || n.domain == "ai.onnx") && inner.empty()) out = dispatch(v);
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (const Layout* l = layout(n.inputs[k]); l && !v.ok[k])
+        block(*l, fmt::format("read by {}{}", n.label(), v.why.empty() ? "" : ": " + v.why));
+    for (const std::string& name : inner)
+      if (const Layout* l = layout(name)) block(*l, fmt::format("read inside a subgraph of {}", n.label()));
+    if (!out) return;
+    for (size_t k = 0; k < n.outputs.size(); ++k)
+      if (n.has_output(k) && (k == 0 || n.op_type == "Dropout")) state_[n.outputs[k]] = *out;
+  }
+
+  std::optional<Layout> dispatch(Visit& v) {
+    const std::string& op = v.n.op_type;
+    if (op == "Conv") return conv(v);
+    if (op == "Gemm") return gemm(v);
+    if (op == "MatMul") return matmul(v);
+    if (op == "BatchNormalization" || op == "InstanceNormalization") return norm(v);
+    if (op == "PRelu") return prelu(v);
+    if (unary_ops().count(op)) return pass(v);
+    if (pool_ops().count(op)) return pool(v);
+    if (op.starts_with("Reduce")) return reduce(v);
+    if (elementwise_ops().count(op)) return elementwise(v);
+    if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") return reshape(v);
+    if (op == "Concat") return concat(v);
+    return std::nullopt;
+  }
+
+  std::optional<Layout> pass(Visit& v) {
+    const Layout* in = layout(v.n.inputs.empty() ? std::string() : v.n.inputs[0]);
+    if (!in) return std::nullopt;
+    v.ok[0] = true;
+    return *in;
+  }
+
+  // The layout leaves `node` as a new group of `channels` unless its weight is shared.
+  Layout produce(Visit& v, int64_t channels, int axis, const std::optional<Layout>& cols) {
+    const int gid = new_group(v.index, channels);
+    Layout out{axis, {{gid, channels}}, 1};
+    if (shared(v.n.inputs[1])) {
+      block_group(gid, fmt::format("{}: weight '{}' is shared", v.n.label(), v.n.inputs[1]));
+      v.why = "its weight is shared";
+      return out;
+    }
+    if (cols) v.ok[0] = true;
+    plan_.weights.push_back({v.index, gid, cols});
+    return out;
+  }
+
+  // Whether the data input's layout lies on the axis the weight reduces over.
+  std::optional<Layout> reduced(Visit& v, int axis, int64_t size) {
+    const Layout* in = layout(v.n.inputs[0]);
+    if (!in) return std::nullopt;
+    if (in->axis == axis && in->positions() == size) return *in;
+    v.why = "its reduction axis does not hold the channels";
+    return std::nullopt;
+  }
+
+  std::optional<Layout> conv(Visit& v) {
+    const Node& n = v.n;
+    const Tensor* w = n.has_input(1) ? float_initializer(n.inputs[1]) : nullptr;
+    if (!w || w->rank() < 3) {
+      v.why = "its weight is not a float32 initializer";
+      return std::nullopt;
+    }
+    const int64_t group = n.attr_int("group", 1);
+    if (group != 1) return depthwise(v, *w, group);
+    auto cols = reduced(v, 1, w->dim(1));
+    Layout out = produce(v, w->dim(0), 1, cols);
+    if (n.has_input(2) && !shared(n.inputs[1])) {
+      if (const Tensor* b = vector_constant(n.inputs[2], w->dim(0)))
+        plan_.consts.push_back({v.index, 2, 0, out, *b});
+      else
+        block_group(out.segs[0].group, fmt::format("{}: bias '{}' is not a constant", n.label(), n.inputs[2]));
+    }
+    return out;
+  }
+
+  std::optional<Layout> depthwise(Visit& v, const Tensor& w, int64_t group) {
+    const Node& n = v.n;
+    const Layout* in = layout(n.inputs[0]);
+    if (!in) return std::nullopt;
+    if (in->axis != 1 || group != in->positions() || w.dim(1) != 1 || w.dim(0) % group != 0) {
+      v.why = fmt::format("grouped convolution ({} groups over {} channels)", group, in->positions());
+      return std::nullopt;
+    }
+    if (shared(n.inputs[1])) {
+      v.why = "its weight is shared";
+      return std::nullopt;
+    }
+    const int64_t mult = w.dim(0) / group;
+    Layout out = *in;
+    out.span *= mult;
+    if (n.has_input(2)) {
+      const Tensor* b = vector_constant(n.inputs[2], w.dim(0));
+      if (!b) {
+        v.why = "its bias is not a constant";
+        return std::nullopt;
+      }
+      plan_.consts.push_back({v.index, 2, 0, out, *b});
+    }
+    v.ok[0] = true;
+    plan_.depthwise.push_back({v.index, *in, mult});
+    return out;
+  }
+
+  std::optional<Layout> gemm(Visit& v) {
+    const Node& n = v.n;
+    const Tensor* b = n.has_input(1) ? float_initializer(n.inputs[1]) : nullptr;
+    if (!b || b->rank() != 2) {
+      v.why = "B is not a float32 initializer";
+      return std::nullopt;
+    }
+    const bool trans_a = n.attr_int("transA", 0) != 0, trans_b = n.attr_int("transB", 0) != 0;
+    const int64_t out_ch = trans_b ? b->dim(0) : b->dim(1), k = trans_b ? b->dim(1) : b->dim(0);
+    auto cols = reduced(v, trans_a ? 0 : 1, k);
+    Layout out = produce(v, out_ch, 1, cols);
+    if (n.has_input(2) && !side_operand(v, 2, out, 2))
+      block_group(out.segs[0].group, fmt::format("{}: C is not a per-channel constant", n.label()));
+    return out;
+  }
+
+  std::optional<Layout> matmul(Visit& v) {
+    const Node& n = v.n;
+    const Tensor* b = n.has_input(1) ? float_initializer(n.inputs[1]) : nullptr;
+    const int out_rank = n.has_output(0) ? rank(n.outputs[0]) : -1;
+    const int a_rank = rank(n.inputs[0]);
+    if (!b || b->rank() != 2 || out_rank < 1 || a_rank < 1) {
+      v.why = "B is not a rank-2 float32 initializer";
+      return std::nullopt;
+    }
+    auto cols = reduced(v, a_rank - 1, b->dim(0));
+    return produce(v, b->dim(1), out_rank - 1, cols);
+  }
+
+  std::optional<Layout> norm(Visit& v) {
+    const Node& n = v.n;
+    const Layout* in = layout(n.inputs[0]);
+    if (!in) return std::nullopt;
+    const bool bn = n.op_type == "BatchNormalization";
+    if (in->axis != 1 || (bn && n.outputs.size() > 1 && std::any_of(n.outputs.begin() + 1, n.outputs.end(),
+                                                                       [](const std::string& o) { return !o.empty(); }))) {
+      v.why = in->axis != 1 ? "channels not on axis 1" : "training-mode outputs";
+      return std::nullopt;
+    }
+    const size_t params = bn ? 5 : 3;
+    std::vector<const Tensor*> values;
+    for (size_t k = 1; k < params; ++k) {
+      const Tensor* c = n.has_input(k) ? vector_constant(n.inputs[k], in->positions()) : nullptr;
+      if (!c) {
+        v.why = fmt::format("input {} is not a per-channel constant", k);
+        return std::nullopt;
+      }
+      values.push_back(c);
+    }
+    for (size_t k = 1; k < params; ++k) plan_.consts.push_back({v.index, k, 0, *in, *values[k - 1]});
+    if (bn) plan_.batchnorms.push_back({v.index, *in, *values[0]});
+    v.ok[0] = true;
+    return *in;
+  }
+
+  std::optional<Layout> prelu(Visit& v) {
+    const Layout* in = layout(v.n.inputs[0]);
+    if (!in || v.n.inputs.size() < 2) return std::nullopt;
+    if (layout(v.n.inputs[1]) || !side_operand(v, 1, *in, rank(v.n.inputs[0]))) {
+      v.why = "its slope is not per-channel";
+      return std::nullopt;
+    }
+    v.ok[0] = true;
+    return *in;
+  }
+
+  std::optional<Layout> pool(Visit& v) {
+    const Layout* in = layout(v.n.inputs[0]);
+    if (!in) return std::nullopt;
+    if (in->axis != 1 || v.n.has_output(1)) {
+      v.why = in->axis != 1 ? "channels not on axis 1" : "it returns indices";
+      return std::nullopt;
+    }
+    v.ok[0] = true;
+    return *in;
+  }
+
+  std::optional<Layout> reduce(Visit& v) {
+    const Node& n = v.n;
+    const Layout* in = layout(n.inputs[0]);
+    const int r = rank(n.inputs[0]);
+    if (!in || r < 0) return std::nullopt;
+    std::vector<int64_t> axes = n.attr_ints("axes");
+    if (!n.has_attr("axes") && n.has_input(1)) {
+      const Tensor* c = constant(n.inputs[1]);
+      if (!c) {
+        v.why = "its axes are not constant";
+        return std::nullopt;
+      }
+      axes = c->to_int64();
+    }
+    if (axes.empty()) {
+      if (n.attr_int("noop_with_empty_axes", 0) != 0) return pass(v);
+      v.why = "it reduces the channel axis";
+      return std::nullopt;
+    }
+    int before = 0;
+    for (int64_t& a : axes) {
+      if (a < 0) a += r;
+      if (a == in->axis) {
+        v.why = "it reduces the channel axis";
+        return std::nullopt;
+      }
+      if (a < in->axis) ++before;
+    }
+    Layout out = *in;
+    if (n.attr_int("keepdims", 1) == 0) out.axis -= before;
+    v.ok[0] = true;
+    return out;
+  }
+
+  // An operand of an elementwise op that carries no group: fine when it broadcasts along the
+  // channel axis; a constant holding the whole axis is sliced with the layout.
+  bool side_operand(Visit& v, size_t input, const Layout& l, int out_rank) {
+    const std::string& name = v.n.inputs[input];
+    const auto* d = dims(name);
+    if (!d) return false;
+    const int ax = l.axis - (out_rank - static_cast<int>(d->size()));
+    if (ax < 0) return true;
+    const Dim& dim = (*d)[static_cast<size_t>(ax)];
+    if (dim.known() && dim.value == 1) return true;
+    const Tensor* c = constant(name);
+    if (!c || !dim.known() || dim.value != l.positions()) return false;
+    plan_.consts.push_back({v.index, input, ax, l, *c});
+    return true;
+  }
+
+  std::optional<Layout> elementwise(Visit& v) {
+    const Node& n = v.n;
+    const int out_rank = n.has_output(0) ? rank(n.outputs[0]) : -1;
+    if (out_rank < 0) return std::nullopt;
+    int axis = -1;
+    std::vector<size_t> carried;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const Layout* l = layout(n.inputs[k]);
+      if (!l) continue;
+      const int r = rank(n.inputs[k]);
+      const int ax = l->axis + out_rank - r;
+      if (r < 0 || ax >= out_rank || (axis >= 0 && ax != axis)) {
+        v.why = "its operands hold channels on different axes";
+        return std::nullopt;
+      }
+      axis = ax;
+      carried.push_back(k);
+    }
+    if (carried.empty()) return std::nullopt;
+    // A one-channel group broadcast against many channels stays blocked; the others join.
+    const Dim od = (*dims(n.outputs[0]))[static_cast<size_t>(axis)];
+    std::vector<const Layout*> joined;
+    for (size_t k : carried) {
+      const Layout* l = layout(n.inputs[k]);
+      if (!od.known() || od.value == l->positions()) joined.push_back(l);
+    }
+    if (joined.empty()) return std::nullopt;
+    Layout out = *joined[0];
+    out.axis = axis;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      if (n.inputs[k].empty() || layout(n.inputs[k])) continue;
+      if (!side_operand(v, k, out, out_rank)) {
+        v.why = fmt::format("operand '{}' is neither per-channel constant nor broadcast", n.inputs[k]);
+        return std::nullopt;
+      }
+    }
+    if (!join(joined, n)) {
+      v.why = "its operands' channel layouts differ";
+      return std::nullopt;
+    }
+    for (size_t k : carried)
+      if (std::find(joined.begin(), joined.end(), layout(n.inputs[k])) != joined.end()) v.ok[k] = true;
+    return out;
+  }
+
+  // Reshape, Flatten, Squeeze, Unsqueeze: the channel axis survives when the output's trailing
+  // dims hold exactly the input's channel axis and everything after it, and the new axis is a
+  // whole number of positions per channel position (Flatten: H·W each).
+  std::optional<Layout> reshape(Visit& v) {
+    const Node& n = v.n;
+    const Layout* in = layout(n.inputs[0]);
+    if (!in) return std::nullopt;
+    const auto* din = dims(n.inputs[0]);
+    const auto* dout = n.has_output(0) ? dims(n.outputs[0]) : nullptr;
+    v.why = "it mixes the channel axis with others";
+    if (!din || !dout) return std::nullopt;
+    const int64_t positions = in->positions();
+    int64_t inner = 1;
+    for (size_t k = static_cast<size_t>(in->axis) + 1; k < din->size(); ++k) {
+      if (!(*din)[k].known()) return std::nullopt;
+      inner *= (*din)[k].value;
+    }
+    const int64_t total = positions * inner;
+    int at = -1;
+    int64_t suffix = 1;
+    for (int k = static_cast<int>(dout->size()) - 1; k >= 0 && (*dout)[static_cast<size_t>(k)].known(); --k) {
+      suffix *= (*dout)[static_cast<size_t>(k)].value;
+      if (suffix == total) {
+        at = k;
+        break;
+      }
+      if (suffix > total) break;
+    }
+    if (at < 0 || positions == 0) return std::nullopt;
+    const int64_t size = (*dout)[static_cast<size_t>(at)].value;
+    if (size % positions != 0) return std::nullopt;
+    Layout out = *in;
+    out.axis = at;
+    out.span *= size / positions;
+    if (n.op_type == "Reshape") {
+      const Tensor* shape = n.has_input(1) ? constant(n.inputs[1]) : nullptr;
+      if (!shape || shape->numel() != static_cast<int64_t>(dout->size())) {
+        v.why = "its shape is not constant";
+        return std::nullopt;
+      }
+      const std::vector<int64_t> s = shape->to_int64();
+      const bool allowzero = n.attr_int("allowzero", 0) != 0;
+      for (int k = std::min(in->axis, at); k <= std::max(in->axis, at); ++k) {
+        const int64_t x = s[static_cast<size_t>(k)];
+        // 0 copies the input dim: right only for the channel axis itself, which shrinks alike.
+        if (x == 0 && (allowzero || k != in->axis || k != at || size != positions)) {
+          v.why = "its shape copies a dim next to the channel axis";
+          return std::nullopt;
+        }
+      }
+      if (s[static_cast<size_t>(at)] > 0) plan_.reshapes.push_back({v.index, static_cast<size_t>(at), *in, *shape});
+    }
+    v.why.clear();
+    v.ok[0] = true;
+    return out;
+  }
+
+  std::optional<Layout> concat(Visit& v) {
+    const Node& n = v.n;
+    const int r = n.has_output(0) ? rank(n.outputs[0]) : -1;
+    if (r < 0) return std::nullopt;
+    int64_t axis = n.attr_int("axis", 0);
+    if (axis < 0) axis += r;
+    std::vector<const Layout*> ls;
+    bool on_axis = true;
+    for (const std::string& in : n.inputs)
+      if (const Layout* l = layout(in)) {
+        ls.push_back(l);
+        on_axis = on_axis && l->axis == axis;
+      }
+    if (ls.empty()) return std::nullopt;
+    if (!on_axis) {
+      // Along another axis every input must carry the same channels.
+      if (ls.size() != n.inputs.size() || !join(ls, n)) {
+        v.why = "it joins channel layouts that differ";
+        return std::nullopt;
+      }
+      std::fill(v.ok.begin(), v.ok.end(), true);
+      return *ls[0];
+    }
+    Layout out{static_cast<int>(axis), {}, ls[0]->span};
+    for (const std::string& in : n.inputs) {
+      if (const Layout* l = layout(in)) {
+        if (l->span != out.span) {
+          v.why = "its inputs' channels span different widths";
+          return std::nullopt;
+        }
+        out.segs.insert(out.segs.end(), l->segs.begin(), l->segs.end());
+        continue;
+      }
+      const auto* d = dims(in);
+      const Dim dim = d && static_cast<int64_t>(d->size()) == r ? (*d)[static_cast<size_t>(axis)] : Dim();
+      if (!dim.known() || dim.value % out.span != 0) {
+        v.why = fmt::format("input '{}' has an unknown size along the axis", in);
+        return std::nullopt;
+      }
+      out.segs.push_back({-1, dim.value / out.span});
+    }
+    for (size_t k = 0; k < n.inputs.size(); ++k) v.ok[k] = layout(n.inputs[k]) != nullptr;
+    return out;
+  }
+
+  ChannelAnalysis finish() {
+    ChannelAnalysis a;
+    const size_t raw = parent_.size();
+    plan_.final_group.assign(raw, 0);
+    std::map<int, size_t> index;
+    for (size_t i = 0; i < raw; ++i) {
+      const int root = find(static_cast<int>(i));
+      auto [it, fresh] = index.emplace(root, a.groups.size());
+      if (fresh) {
+        a.groups.emplace_back();
+        a.groups.back().channels = channels_[static_cast<size_t>(root)];
+      }
+      ChannelGroup& grp = a.groups[it->second];
+      plan_.final_group[i] = it->second;
+      grp.producers.push_back(node_id(g_.nodes[plan_.producer[i]]));
+      if (grp.blocked.empty()) grp.blocked = reason_[i];
+    }
+    std::vector<std::set<size_t>> members(a.groups.size());
+    auto touch = [&](const Layout& l, size_t node) {
+      for (const auto& s : l.segs)
+        if (s.group >= 0) members[plan_.final_group[static_cast<size_t>(s.group)]].insert(node);
+    };
+    for (const auto& e : plan_.weights) {
+      members[plan_.final_group[static_cast<size_t>(e.rows_group)]].insert(e.node);
+      if (e.cols) touch(*e.cols, e.node);
+    }
+    for (const auto& e : plan_.depthwise) touch(e.in, e.node);
+    for (const auto& e : plan_.consts) touch(e.layout, e.node);
+    for (const auto& e : plan_.reshapes) touch(e.in, e.node);
+    for (size_t gi = 0; gi < a.groups.size(); ++gi)
+      for (size_t node : members[gi]) a.groups[gi].members.push_back(node_id(g_.nodes[node]));
+    for (const Node& n : g_.nodes) plan_.node_ops.push_back(n.op_type + "/" + n.name);
+    plan_.tensors = std::move(state_);
+    a.plan = std::make_shared<const ChannelPlan>(std::move(plan_));
+    return a;
+  }
+
+  const Graph& g_;
+  const GraphTypes& types_;
+  std::map<std::string, int> readers_;
+  std::map<std::string, Layout> state_;
+  std::vector<int> parent_;
+  std::vector<int64_t> channels_;
+  std::vector<std::string> reason_;
+  ChannelPlan plan_;
+};
+
+}  // namespace
+
+Result<ChannelAnalysis> analyze_channels(const Model& model, const std::map<std::string, Shape>& input_shapes) {
+  auto types = infer_graph(model.graph, model, input_shapes);
+  if (!types.ok()) return types.status().context("channel analysis: shape inference");
+  return Analyzer(model, *types).run();
+}
+
+std::vector<double> channel_importance(const Model& model, const ChannelAnalysis& a, size_t group,
+                                       ChannelImportance how) {
+  if (!a.plan || group >= a.groups.size()) return {};
+  const ChannelPlan& p = *a.plan;
+  std::vector<double> imp(static_cast<size_t>(a.groups[group].channels), 0.0);
+  if (how == ChannelImportance::BnScale) {
+    bool any = false;
+    for (const ChannelPlan::Norm& bn : p.batchnorms) {
+      // The model's current gamma when it is still there, else the analyzed one.
+      const Node& n = model.graph.nodes[bn.node];
+      auto it = model.graph.initializers.find(n.inputs[1]);
+      const Tensor& gamma = it != model.graph.initializers.end() && it->second.numel() == bn.gamma.numel()
+                                ? it->second
+                                : bn.gamma;
+      int64_t offset = 0;
+      for (const auto& s : bn.in.segs) {
+        if (s.group >= 0 && p.final_group[static_cast<size_t>(s.group)] == group) {
+          any = true;
+          for (int64_t c = 0; c < s.count; ++c)
+            for (int64_t j = 0; j < bn.in.span; ++j)
+              imp[static_cast<size_t>(c)] += std::abs(gamma.get_double((offset + c) * bn.in.span + j));
+        }
+        offset += s.count;
+      }
+    }
+    if (any) return imp;
+  }
+  // Weights only: a bias shifts a channel but says little about how much its inputs matter.
+  for (size_t raw = 0; raw < p.producer.size(); ++raw) {
+    if (p.final_group[raw] != group) continue;
+    auto w = weight_view(model, p.producer[raw]);
+    if (!w || w->rows != static_cast<int64_t>(imp.size())) continue;
+    const std::vector<float> m = weight_matrix(model, *w);
+    for (int64_t r = 0; r < w->rows; ++r) {
+      double s = 0;
+      for (int64_t c = 0; c < w->cols; ++c) {
+        const double x = m[static_cast<size_t>(r * w->cols + c)];
+        s += how == ChannelImportance::L2 ? x * x : std::abs(x);
+      }
+      imp[static_cast<size_t>(r)] += how == ChannelImportance::L2 ? std::sqrt(s) : s;
+    }
+  }
+  return imp;
+}
+
+}  // namespace sz0::prune

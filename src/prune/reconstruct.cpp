@@ -1,0 +1,391 @@
+// Layer-wise reconstruction: the layer inputs' second moments, SparseGPT, least-squares re-fit.
+#include "prune/reconstruct.h"
+
+#include "kernels/gemm.h"
+#include "kernels/parallel.h"
+#include "ops/conv_geometry.h"
+#include "prune/linalg.h"
+#include "runtime/probe.h"
+
+#include <sz0/session.h>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace sz0::prune {
+
+namespace {
+
+// Input vectors per float block: the block's Gram matrix is summed in float by the GEMM (at most
+// this many products per element), then added to the double Hessian.
+constexpr int64_t kMaxBlockVectors = 512;
+constexpr int64_t kBlockFloats = int64_t{1} << 21;
+
+int64_t block_vectors(int64_t dim) {
+  return std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(dim, 1), 16, kMaxBlockVectors);
+}
+
+void add_block(Hessian& h, const std::vector<float>& gram) {
+  for (size_t i = 0; i < h.h.size(); ++i) h.h[i] += gram[i];
+}
+
+// H += Xᵀ X for X [n, dim] with row stride `ld`, or, when `columns`, for the X whose rows are
+// the n columns of a [dim, n] matrix with row stride `ld`.
+void add_rows(Hessian& h, const float* x, int64_t n, int64_t ld, bool columns, std::vector<float>& gram) {
+  const int64_t dim = h.dim, nb = block_vectors(dim);
+  gram.resize(static_cast<size_t>(dim * dim));
+  for (int64_t b = 0; b < n; b += nb) {
+    const int64_t k = std::min(nb, n - b);
+    const float* a = columns ? x + b : x + b * ld;
+    kernels::gemm_f32(!columns, columns, dim, dim, k, 1.f, a, ld, a, ld, 0.f, gram.data(), dim);
+    add_block(h, gram);
+  }
+  h.vectors += n;
+}
+
+// What one weight reads: its activation tensor and how that becomes input vectors.
+struct Probe {
+  const WeightRef* weight = nullptr;
+  const Node* node = nullptr;
+  std::string input;
+  Hessian* hessian = nullptr;
+};
+
+Status add_gemm(const Probe& p, const Tensor& a, std::vector<float>& gram) {
+  Hessian& h = *p.hessian;
+  const bool trans_a = p.node->attr_int("transA", 0) != 0;
+  if (a.rank() != 2 || a.dim(trans_a ? 0 : 1) != h.dim)
+    return error("{}: input '{}' has shape {}, expected {} along the reduction", p.node->label(), p.input,
+                 shape_str(a.shape()), h.dim);
+  // transA: the stored A is [K, M] and the input vectors are its columns.
+  add_rows(h, a.data<float>(), trans_a ? a.dim(1) : a.dim(0), a.dim(1), trans_a, gram);
+  return {};
+}
+
+Status add_matmul(const Probe& p, const Tensor& a, std::vector<float>& gram) {
+  Hessian& h = *p.hessian;
+  if (a.rank() < 1 || a.dim(-1) != h.dim)
+    return error("{}: input '{}' has shape {}, expected last dim {}", p.node->label(), p.input, shape_str(a.shape()),
+                 h.dim);
+  add_rows(h, a.data<float>(), a.numel() / h.dim, h.dim, false, gram);
+  return {};
+}
+
+// im2col in blocks of output positions (over all batch items at once), each block stored
+// transposed, [dim, positions], so that filling it and the GEMM both read contiguously.
+Status add_conv(const Probe& p, const Shape& wshape, const Tensor& x, std::vector<float>& patches,
+                std::vector<float>& gram) {
+  Hessian& h = *p.hessian;
+  const Node& node = *p.node;
+  const size_t nd = wshape.size() - 2;
+  if (x.rank() != static_cast<int>(wshape.size()) || x.dim(1) != wshape[1])
+    return error("{}: input '{}' has shape {}, weight '{}' has shape {}", node.label(), p.input, shape_str(x.shape()),
+                 p.weight->name, shape_str(wshape));
+  SZ0_ASSIGN(ops::WindowGeom g, ops::parse_window(node, Shape(wshape.begin() + 2, wshape.end()), false));
+  const Shape in(x.shape().begin() + 2, x.shape().end());
+  SZ0_ASSIGN(Shape out, ops::window_out_shape(node, g, in));
+  const int64_t batch = x.dim(0), channels = x.dim(1);
+  const int64_t in_size = shape_numel(in), out_size = shape_numel(out), kernel = shape_numel(g.kernel);
+  const int64_t positions = batch * out_size, dim = h.dim, nb = block_vectors(dim);
+  const float* xd = x.data<float>();
+  patches.resize(static_cast<size_t>(dim * nb));
+  gram.resize(static_cast<size_t>(dim * dim));
+  // Per block, the offset into the input of (kernel position, output position) without the
+  // channel term, or -1 in the padding.
+  std::vector<int64_t> offsets(static_cast<size_t>(kernel * nb));
+  std::vector<int64_t> oc(nd), kc(nd);
+  for (int64_t b0 = 0; b0 < positions; b0 += nb) {
+    const int64_t n = std::min(nb, positions - b0);
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t item = (b0 + j) / out_size;
+      int64_t o = (b0 + j) % out_size;
+      for (size_t d = nd; d-- > 0;) {
+        oc[d] = o % out[d];
+        o /= out[d];
+      }
+      for (int64_t kp = 0; kp < kernel; ++kp) {
+        int64_t k = kp, off = 0, stride = 1;
+        bool inside = true;
+        for (size_t d = nd; d-- > 0;) {
+          kc[d] = k % g.kernel[d];
+          k /= g.kernel[d];
+          const int64_t c = oc[d] * g.strides[d] - g.pads[d] + kc[d] * g.dilations[d];
+          inside = inside && c >= 0 && c < in[d];
+          off += c * stride;
+          stride *= in[d];
+        }
+        offsets[static_cast<size_t>(kp * nb + j)] = inside ? item * channels * in_size + off : -1;
+      }
+    }
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t kp = 0; kp < kernel; ++kp) {
+        float* row = &patches[static_cast<size_t>((c * kernel + kp) * n)];
+        const int64_t* off = &offsets[static_cast<size_t>(kp * nb)];
+        const float* xc = xd + c * in_size;
+        for (int64_t j = 0; j < n; ++j) row[j] = off[j] >= 0 ? xc[off[j]] : 0.f;
+      }
+    kernels::gemm_f32(false, true, dim, dim, n, 1.f, patches.data(), n, patches.data(), n, 0.f, gram.data(), dim);
+    add_block(h, gram);
+  }
+  h.vectors += positions;
+  return {};
+}
+
+Status validate_matrix(const std::vector<float>& w, int64_t rows, int64_t cols, const Hessian& h) {
+  if (rows < 0 || cols < 0 || static_cast<int64_t>(w.size()) != rows * cols)
+    return error("weight has {} values, expected {}x{}", w.size(), rows, cols);
+  if (h.dim != cols || static_cast<int64_t>(h.h.size()) != cols * cols)
+    return error("Hessian is {}x{}, the weight has {} columns", h.dim, h.dim, cols);
+  return {};
+}
+
+int threads() { return omp_get_max_threads(); }
+
+// Rows per thread so that each thread gets enough work to pay for waking it.
+int64_t grain(int64_t work_per_row) {
+  return std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(work_per_row, 1));
+}
+
+}  // namespace
+
+Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, const std::vector<WeightRef>& weights,
+                                                        const SampleStream& stream,
+                                                        const std::map<std::string, Shape>& input_shapes,
+                                                        const std::function<void(size_t, size_t)>& progress) {
+  std::map<std::string, Hessian> out;
+  std::vector<Probe> probes;
+  const Graph& graph = model.graph;
+  for (const WeightRef& w : weights) {
+    if (w.node >= graph.nodes.size()) return error("weight '{}': node index {} out of range", w.name, w.node);
+    const Node& n = graph.nodes[w.node];
+    const bool conv = n.op_type == "Conv" && w.group == 1;
+    if (w.input != 1 || !n.has_input(0) || !(conv || n.op_type == "Gemm" || n.op_type == "MatMul")) continue;
+    Hessian& h = out[w.name];
+    h.dim = w.cols;
+    h.h.assign(static_cast<size_t>(w.cols * w.cols), 0.0);
+    probes.push_back({&w, &n, n.inputs[0], nullptr});
+  }
+  for (Probe& p : probes) p.hessian = &out.at(p.weight->name);
+  if (probes.empty()) return out;
+  if (stream.count == 0 || !stream.read) return error("no calibration samples");
+
+  std::vector<std::string> inputs;
+  for (const Probe& p : probes) inputs.push_back(p.input);
+  SZ0_ASSIGN(TensorProbe probe, TensorProbe::create(model, inputs, input_shapes));
+
+  std::vector<float> patches, gram;
+  for (size_t s = 0; s < stream.count; ++s) {
+    auto feeds = stream.read(s);
+    if (!feeds.ok()) return feeds.status().context(fmt::format("calibration sample {}", s));
+    auto values = probe.run(*feeds);
+    if (!values.ok()) return values.status().context(fmt::format("calibration sample {}", s));
+    for (const Probe& p : probes) {
+      auto it = values->find(p.input);
+      if (it == values->end())
+        return error("{}: calibration sample {} gives no value for input '{}'", p.node->label(), s, p.input);
+      Tensor x = *it->second;
+      if (x.dtype() != DType::Float) {
+        if (!dtype_is_float(x.dtype()))
+          return error("{}: input '{}' is {}, not float", p.node->label(), p.input, dtype_name(x.dtype()));
+        x = x.cast(DType::Float);
+      }
+      Status st;
+      if (p.node->op_type == "Conv")
+        st = add_conv(p, graph.initializers.at(p.weight->name).shape(), x, patches, gram);
+      else if (p.node->op_type == "Gemm")
+        st = add_gemm(p, x, gram);
+      else
+        st = add_matmul(p, x, gram);
+      if (!st.ok()) return st.context(fmt::format("calibration sample {}", s));
+    }
+    if (progress) progress(s + 1, stream.count);
+  }
+  return out;
+}
+
+Status sparsegpt(std::vector<float>& w, int64_t rows, int64_t cols, const Hessian& h, const SparseGptOptions& o) {
+  SZ0_TRY(validate_matrix(w, rows, cols, h));
+  const bool nm = o.n > 0;
+  if (nm && (o.m <= 0 || o.n > o.m)) return error("invalid N:M pattern {}:{}", o.n, o.m);
+  if (!nm && !o.mask && !(o.sparsity >= 0 && o.sparsity <= 1)) return error("sparsity {} outside [0, 1]", o.sparsity);
+  if (o.mask && static_cast<int64_t>(o.mask->size()) != rows * cols)
+    return error("mask has {} values, expected {}", o.mask->size(), rows * cols);
+  if (o.block <= 0) return error("block size {} must be positive", o.block);
+  if (cols == 0 || rows == 0) return {};
+
+  std::vector<double> hd = h.h;
+  for (int64_t i = 0; i < cols; ++i) {
+    double& d = hd[static_cast<size_t>(i * cols + i)];
+    if (d != 0) continue;
+    // An input that never fired carries no information: its weight does nothing on the data.
+    d = 1;
+    for (int64_t r = 0; r < rows; ++r) w[static_cast<size_t>(r * cols + i)] = 0;
+  }
+  double mean = 0;
+  for (int64_t i = 0; i < cols; ++i) mean += hd[static_cast<size_t>(i * cols + i)];
+  const double lambda = o.damp * mean / static_cast<double>(cols);
+  for (int64_t i = 0; i < cols; ++i) hd[static_cast<size_t>(i * cols + i)] += lambda;
+  auto factor = inverse_upper_cholesky(std::move(hd), cols);
+  if (!factor.ok()) return factor.status().context("Hessian after damping");
+  const std::vector<double>& u = *factor;
+  const std::vector<float> uf(u.begin(), u.end());
+  auto U = [&](int64_t i, int64_t j) { return u[static_cast<size_t>(i * cols + j)]; };
+
+  // N:M groups must not straddle blocks: a group's later columns would miss the lazy updates.
+  const int64_t block = nm ? std::max<int64_t>(o.m, o.block / o.m * o.m) : o.block;
+  const double target = o.sparsity * static_cast<double>(rows);
+  std::vector<double> w1;
+  std::vector<float> err;
+  std::vector<uint8_t> mask;
+  std::vector<std::pair<double, int64_t>> scores;
+  for (int64_t i1 = 0; i1 < cols; i1 += block) {
+    const int64_t i2 = std::min(cols, i1 + block), bs = i2 - i1;
+    w1.resize(static_cast<size_t>(rows * bs));
+    err.assign(static_cast<size_t>(rows * bs), 0.f);
+    mask.assign(static_cast<size_t>(rows * bs), 0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < bs; ++j) {
+        w1[static_cast<size_t>(r * bs + j)] = w[static_cast<size_t>(r * cols + i1 + j)];
+        if (o.mask) mask[static_cast<size_t>(r * bs + j)] = (*o.mask)[static_cast<size_t>(r * cols + i1 + j)] != 0;
+      }
+    if (!o.mask && !nm) {
+      // The block's share of the total, rounded on the running sum so the zeros add up exactly.
+      const int64_t k = std::clamp<int64_t>(
+          std::llround(target * static_cast<double>(i2)) - std::llround(target * static_cast<double>(i1)), 0,
+          rows * bs);
+      scores.resize(static_cast<size_t>(rows * bs));
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < bs; ++j) {
+          const double v = w1[static_cast<size_t>(r * bs + j)], d = U(i1 + j, i1 + j);
+          scores[static_cast<size_t>(r * bs + j)] = {v * v / (d * d), r * bs + j};
+        }
+      if (k > 0 && k < rows * bs) std::nth_element(scores.begin(), scores.begin() + k, scores.end());
+      for (int64_t i = 0; i < k; ++i) mask[static_cast<size_t>(scores[static_cast<size_t>(i)].second)] = 1;
+    }
+    // Rows are independent inside a block: each carries its own errors forward.
+    auto sweep = [&](int64_t r0, int64_t r1) {
+      std::vector<std::pair<double, int64_t>> group;
+      for (int64_t r = r0; r < r1; ++r) {
+        double* wr = &w1[static_cast<size_t>(r * bs)];
+        uint8_t* mr = &mask[static_cast<size_t>(r * bs)];
+        for (int64_t j = 0; j < bs; ++j) {
+          if (nm && !o.mask && (i1 + j) % o.m == 0) {
+            // Chosen on the weights as updated so far, so earlier errors inform the choice.
+            const int64_t len = std::min<int64_t>(o.m, bs - j);
+            group.clear();
+            for (int64_t t = j; t < j + len; ++t) {
+              const double d = U(i1 + t, i1 + t);
+              group.push_back({wr[t] * wr[t] / (d * d), t});
+            }
+            const int64_t drop = std::max<int64_t>(0, len - o.n);
+            std::sort(group.begin(), group.end());
+            for (int64_t t = 0; t < drop; ++t) mr[group[static_cast<size_t>(t)].second] = 1;
+          }
+          const double q = mr[j] ? 0.0 : wr[j];
+          const double e = (wr[j] - q) / U(i1 + j, i1 + j);
+          wr[j] = q;
+          if (e == 0) continue;
+          const double* ui = &u[static_cast<size_t>((i1 + j) * cols + i1)];
+          for (int64_t t = j + 1; t < bs; ++t) wr[t] -= e * ui[t];
+          err[static_cast<size_t>(r * bs + j)] = static_cast<float>(e);
+        }
+      }
+    };
+    kernels::parallel_for(rows, threads(), sweep, grain(bs * bs));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < bs; ++j)
+        w[static_cast<size_t>(r * cols + i1 + j)] = static_cast<float>(w1[static_cast<size_t>(r * bs + j)]);
+    if (i2 < cols)
+      kernels::gemm_f32(false, false, rows, cols - i2, bs, -1.f, err.data(), bs, uf.data() + i1 * cols + i2, cols, 1.f,
+                        w.data() + i2, cols);
+  }
+  return {};
+}
+
+Result<std::vector<float>> refit_columns(const std::vector<float>& w, int64_t rows, int64_t cols, const Hessian& h,
+                                         const std::vector<int64_t>& keep, double damp) {
+  SZ0_TRY(validate_matrix(w, rows, cols, h));
+  const int64_t k = static_cast<int64_t>(keep.size());
+  for (int64_t j = 0; j < k; ++j)
+    if (keep[static_cast<size_t>(j)] < 0 || keep[static_cast<size_t>(j)] >= cols ||
+        (j > 0 && keep[static_cast<size_t>(j)] <= keep[static_cast<size_t>(j - 1)]))
+      return error("kept columns must be ascending indices below {}", cols);
+  if (k == 0) return std::vector<float>{};
+  auto H = [&](int64_t i, int64_t j) { return h.h[static_cast<size_t>(i * cols + j)]; };
+
+  std::vector<double> a(static_cast<size_t>(k * k));
+  std::vector<uint8_t> dead(static_cast<size_t>(k));
+  double mean = 0;
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t j = 0; j < k; ++j)
+      a[static_cast<size_t>(i * k + j)] = H(keep[static_cast<size_t>(i)], keep[static_cast<size_t>(j)]);
+    mean += a[static_cast<size_t>(i * k + i)];
+    dead[static_cast<size_t>(i)] = a[static_cast<size_t>(i * k + i)] == 0;
+  }
+  const double lambda = damp * mean / static_cast<double>(k);
+  // A kept input that never fired has a zero row and column in H: the data say nothing about
+  // its weight, which then stays as it was (a unit diagonal and right-hand side W[r, j]).
+  for (int64_t i = 0; i < k; ++i)
+    a[static_cast<size_t>(i * k + i)] = dead[static_cast<size_t>(i)] ? 1.0 : a[static_cast<size_t>(i * k + i)] + lambda;
+  auto st = cholesky(a, k);
+  if (!st.ok()) return st.context("H[keep, keep] after damping");
+
+  // Right-hand sides, one per row: (W H[:, keep])[r].
+  std::vector<double> hk(static_cast<size_t>(cols * k));
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t j = 0; j < k; ++j) hk[static_cast<size_t>(c * k + j)] = H(c, keep[static_cast<size_t>(j)]);
+  std::vector<double> b(static_cast<size_t>(rows * k), 0.0);
+  auto solve = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      double* br = &b[static_cast<size_t>(r * k)];
+      for (int64_t c = 0; c < cols; ++c) {
+        const double v = w[static_cast<size_t>(r * cols + c)];
+        if (v == 0) continue;
+        const double* hc = &hk[static_cast<size_t>(c * k)];
+        for (int64_t j = 0; j < k; ++j) br[j] += v * hc[j];
+      }
+      for (int64_t j = 0; j < k; ++j)
+        if (dead[static_cast<size_t>(j)]) br[j] = w[static_cast<size_t>(r * cols + keep[static_cast<size_t>(j)])];
+      cholesky_solve(a, k, br, 1);
+    }
+  };
+  kernels::parallel_for(rows, threads(), solve, grain(cols * k + k * k));
+  return std::vector<float>(b.begin(), b.end());
+}
+
+double layer_sqnr_db(const std::vector<float>& w, const std::vector<float>& w_new, int64_t rows, int64_t cols,
+                     const Hessian& h) {
+  if (h.dim != cols || static_cast<int64_t>(h.h.size()) != cols * cols ||
+      static_cast<int64_t>(w.size()) != rows * cols || w_new.size() != w.size())
+    return std::nan("");
+  double signal = 0, noise = 0;
+  std::vector<double> x(static_cast<size_t>(cols)), d(static_cast<size_t>(cols));
+  auto quad = [&](const std::vector<double>& v) {
+    double s = 0;
+    for (int64_t i = 0; i < cols; ++i) {
+      if (v[static_cast<size_t>(i)] == 0) continue;
+      const double* hi = &h.h[static_cast<size_t>(i * cols)];
+      double t = 0;
+      for (int64_t j = 0; j < cols; ++j) t += hi[j] * v[static_cast<size_t>(j)];
+      s += v[static_cast<size_t>(i)] * t;
+    }
+    return s;
+  };
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const size_t i = static_cast<size_t>(r * cols + c);
+      x[static_cast<size_t>(c)] = w[i];
+      d[static_cast<size_t>(c)] = static_cast<double>(w[i]) - w_new[i];
+    }
+    signal += quad(x);
+    noise += quad(d);
+  }
+  if (!(noise > 0)) return 300;
+  if (!(signal > 0)) return -300;
+  return 10 * std::log10(signal / noise);
+}
+
+}  // namespace sz0::prune

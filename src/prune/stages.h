@@ -1,0 +1,37 @@
+// Internal: the pruning stages ModelPruner runs (prune/pruner.cpp drives them).
+#pragma once
+
+#include <sz0/prune.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sz0::prune {
+
+// Share pruned after stage t of `steps` (cubic schedule, Zhu & Gupta 2017): fast at first,
+// gentle near the end, where every weight left matters more.
+double scheduled_amount(double amount, int t, int steps);
+
+// Per-layer outcome, keyed by node name, filled by the stages.
+struct LayerNotes {
+  std::map<std::string, std::string> skipped;   // node → why it was left alone
+  std::map<std::string, double> gain_db;        // node → reconstruction gain (summed over stages)
+};
+
+// Magnitude, random and N:M: zeros weights in place, reconstructing when asked.
+Status prune_unstructured(Model& model, const PruneOptions& o, const std::map<std::string, Shape>& shapes,
+                          LayerNotes& notes, int& groups_pruned);
+
+// Structured: removes channels; returns the number of dependency groups found and pruned.
+Status prune_structured(Model& model, const PruneOptions& o, const std::map<std::string, Shape>& shapes,
+                        LayerNotes& notes, int& groups, int& groups_pruned);
+
+// After structured pruning: moves each BatchNormalization's statistics so that, on the data,
+// its output has the per-channel mean and variance the reference model's has (channels of
+// tensors that shrank matched through `kept`).
+Status reestimate_batchnorm(const Model& reference, Model& pruned,
+                            const std::map<std::string, std::vector<int64_t>>& kept, const SampleStream& stream,
+                            const std::map<std::string, Shape>& shapes);
+
+}  // namespace sz0::prune
