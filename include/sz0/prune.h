@@ -83,6 +83,7 @@ struct LayerPruning {
   std::string skipped;   // why not pruned: "excluded", "too small (N weights)", "channels reach a graph output", ...
   std::string runtime;   // how sz0 runs it: "smaller dense kernel", "dense kernel (zeros not exploited)"
   double reconstruction_gain_db = 0;  // layer output SQNR after re-fit minus before, when reconstructed
+  std::string not_refit;              // why reconstruction left this layer as pruned (too little data)
 };
 
 struct PruneReport {

@@ -87,7 +87,8 @@ void print_report(const PruneArgs& a, const PruneReport& r, const PruneOptions& 
     const std::string ch = l.channels_before == l.channels_after ? std::to_string(l.channels_after)
                                                                  : fmt::format("{} -> {}", l.channels_before, l.channels_after);
     std::string note = l.pruned ? l.runtime : "skipped: " + l.skipped;
-    if (l.reconstruction_gain_db != 0) note += fmt::format(", re-fit +{:.1f} dB", l.reconstruction_gain_db);
+    if (l.reconstruction_gain_db != 0) note += fmt::format(", re-fit {:+.1f} dB", l.reconstruction_gain_db);
+    if (!l.not_refit.empty()) note += ", " + l.not_refit;
     std::printf("%-28s %-6s %21s %21s %13s  %s\n", l.node.substr(0, 28).c_str(), l.op_type.c_str(), params.c_str(),
                 macs.c_str(), ch.c_str(), note.c_str());
   }
@@ -126,6 +127,7 @@ nlohmann::json report_json(const PruneArgs& a, const PruneReport& r, const Prune
                         {"runtime", l.runtime}};
     if (!l.pruned) x["skipped"] = l.skipped;
     if (l.reconstruction_gain_db != 0) x["reconstruction_gain_db"] = l.reconstruction_gain_db;
+    if (!l.not_refit.empty()) x["not_refit"] = l.not_refit;
     j["layers"].push_back(std::move(x));
   }
   return j;

@@ -66,10 +66,13 @@ Status reestimate_batchnorm(const Model& reference, Model& pruned,
       inputs.push_back(n.inputs[0]);
   if (inputs.empty() || stream.count == 0) return {};
   SZ0_ASSIGN(auto ref, channel_moments(reference, inputs, stream, shapes));
-  SZ0_ASSIGN(auto now, channel_moments(pruned, inputs, stream, shapes));
+  // One BatchNormalization at a time, in graph order, each measured after the ones before it
+  // were corrected: corrected together, each would also undo a shift its predecessors' own
+  // corrections already removed (measured: a MobileNet's cosine fell from 0.68 to 0.21).
   for (Node& n : pruned.graph.nodes) {
     if (n.op_type != "BatchNormalization" || n.outputs.size() != 1 || n.inputs.size() < 5) continue;
     const Moments& r = ref[n.inputs[0]];
+    SZ0_ASSIGN(auto now, channel_moments(pruned, {n.inputs[0]}, stream, shapes));
     const Moments& p = now[n.inputs[0]];
     auto mean_it = pruned.graph.initializers.find(n.inputs[3]);
     auto var_it = pruned.graph.initializers.find(n.inputs[4]);

@@ -49,6 +49,26 @@ std::optional<WeightRef> view(const Model& model, const Node& n, int input) {
 
 }  // namespace
 
+int lift_constants(Model& model) {
+  Graph& g = model.graph;
+  int moved = 0;
+  std::vector<Node> kept;
+  kept.reserve(g.nodes.size());
+  for (Node& n : g.nodes) {
+    const Tensor* t = n.domain.empty() && n.op_type == "Constant" && n.outputs.size() == 1 && n.attributes.size() == 1
+                          ? n.attr_tensor("value")
+                          : nullptr;
+    if (t && dtype_is_float(t->dtype()) && !g.find_output(n.outputs[0]) && !g.initializers.count(n.outputs[0])) {
+      g.initializers[n.outputs[0]] = *t;
+      ++moved;
+      continue;
+    }
+    kept.push_back(std::move(n));
+  }
+  g.nodes = std::move(kept);
+  return moved;
+}
+
 std::vector<WeightRef> prunable_weights(const Model& model) {
   const Graph& g = model.graph;
   std::map<std::string, int> readers;

@@ -25,6 +25,11 @@ struct WeightRef {
   int64_t index(int64_t r, int64_t c) const { return transposed ? c * rows + r : r * cols + c; }
 };
 
+// Exporters store weights either as initializers or as Constant nodes: every top-level float
+// Constant node with a tensor `value` becomes an initializer of the same name (same model).
+// Returns how many moved.
+int lift_constants(Model& model);
+
 // Float32 initializer weights of Conv, Gemm, MatMul (constant rank-2 B), GRU and LSTM (W and
 // R), in graph order. A weight read by several nodes, or also by a non-prunable node, is left
 // out (changing it would change the other reader).

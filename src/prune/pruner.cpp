@@ -126,6 +126,7 @@ Status run_stages(Model& model, const PruneOptions& o, const std::map<std::strin
 Result<PruneReport> ModelPruner::prune(Model& model) const {
   const PruneOptions& o = options_;
   SZ0_TRY(check_options(o, model));
+  prune::lift_constants(model);
   const std::map<std::string, Shape> shapes = prune::concrete_input_shapes(model, o.input_shapes);
   const Model original = model;
   PruneReport r;
@@ -144,7 +145,14 @@ Result<PruneReport> ModelPruner::prune(Model& model) const {
   // Agreement with the original; with reconstruction, also of the same pruning without it.
   SampleStream eval = o.stream;
   if (eval.count == 0 || !eval.read) {
-    auto one = std::make_shared<std::map<std::string, Tensor>>(generated_sample(original, o.seed));
+    // Generated at the shapes given for symbolic dims.
+    Model fixed = original;
+    for (ValueInfo& in : fixed.graph.inputs) {
+      auto it = shapes.find(in.name);
+      if (it == shapes.end()) continue;
+      in.type.shape = std::vector<Dim>(it->second.begin(), it->second.end());
+    }
+    auto one = std::make_shared<std::map<std::string, Tensor>>(generated_sample(fixed, o.seed));
     eval = {1, [one](size_t) -> Result<std::map<std::string, Tensor>> { return *one; }};
   }
   SZ0_ASSIGN(OutputAgreement agree, agreement(original, model, eval, shapes));
@@ -190,6 +198,7 @@ Result<PruneReport> ModelPruner::prune(Model& model) const {
     l.pruned = shrank || after.zeros > before.zeros;
     if (skipped != notes.skipped.end() && !l.pruned) l.skipped = skipped->second;
     if (notes.gain_db.count(n.name)) l.reconstruction_gain_db = notes.gain_db.at(n.name);
+    if (notes.not_refit.count(n.name) && !notes.gain_db.count(n.name)) l.not_refit = notes.not_refit.at(n.name);
     if (shrank || (o.strategy == PruningStrategy::Structured && l.pruned))
       l.runtime = "smaller dense kernel";
     else if (l.pruned && o.strategy == PruningStrategy::NM)

@@ -60,7 +60,10 @@ std::map<std::string, int64_t> node_macs(const Model& model, const std::map<std:
 
 namespace sz0 {
 
-SparsityReport model_sparsity(const Model& model) {
+SparsityReport model_sparsity(const Model& stored) {
+  // Weights held in Constant nodes count as the initializers they are.
+  Model model = stored;
+  prune::lift_constants(model);
   SparsityReport r;
   for (const auto& [name, t] : model.graph.initializers) {
     if (!dtype_is_float(t.dtype())) continue;

@@ -135,6 +135,11 @@ Status refit_consumers(const Model& before, Model& after, const ChannelRemoval& 
     auto h = hessians.find(w.name);
     auto a = after_refs.find(w.name);
     if (h == hessians.end() || a == after_refs.end()) continue;
+    const Node& node = before.graph.nodes[w.node];
+    if (std::string why = refit_blocker(h->second.vectors, w.cols); !why.empty()) {
+      notes.not_refit[node.name] = why;
+      continue;
+    }
     const ChannelRemoval::Weight& kept = removal.weights.at(w.name);
     const std::vector<float> full = weight_matrix(before, w);
     const int64_t rows = static_cast<int64_t>(kept.rows.size());
@@ -142,7 +147,6 @@ Status refit_consumers(const Model& before, Model& after, const ChannelRemoval& 
     for (int64_t r = 0; r < rows; ++r)
       std::copy_n(full.begin() + kept.rows[static_cast<size_t>(r)] * w.cols, w.cols, w_rows.begin() + r * w.cols);
     auto fitted = refit_columns(w_rows, rows, w.cols, h->second, kept.cols, o.damp);
-    const Node& node = before.graph.nodes[w.node];
     if (!fitted.ok()) return fitted.status().context(node.label());
     if (a->second.rows != rows || a->second.cols != static_cast<int64_t>(kept.cols.size()))
       return error("{}: weight '{}' is {}x{} after removal, expected {}x{}", node.label(), w.name, a->second.rows,

@@ -96,6 +96,12 @@ Result<std::vector<float>> reconstruct_layer(const WeightRef& w, const std::vect
 
 }  // namespace
 
+std::string refit_blocker(int64_t vectors, int64_t cols) {
+  if (vectors >= kMinVectorsPerColumn * cols) return "";
+  return fmt::format("not re-fitted: the data gave {} input vectors for {} columns (need {}; add samples)", vectors,
+                     cols, kMinVectorsPerColumn * cols);
+}
+
 double scheduled_amount(double amount, int t, int steps) {
   const double left = 1.0 - static_cast<double>(t) / static_cast<double>(steps);
   return amount * (1.0 - left * left * left);
@@ -123,27 +129,33 @@ Status prune_unstructured(Model& model, const PruneOptions& o, const std::map<st
     std::vector<std::vector<float>> mats;
     for (const WeightRef& w : refs) mats.push_back(weight_matrix(model, w));
     const std::vector<Mask> masks = stage_masks(refs, mats, o, target, rng);
-    std::map<std::string, Hessian> hessians;
-    if (o.reconstruct) {
-      auto progress = [&](size_t done, size_t total) {
-        if (o.progress) o.progress(fmt::format("stage {}/{}: layer inputs", t, steps), done, total);
-      };
-      SZ0_ASSIGN(hessians, collect_hessians(model, refs, o.stream, shapes, progress));
-    }
     for (size_t i = 0; i < refs.size(); ++i) {
       const WeightRef& w = refs[i];
       std::vector<float> plain = apply_mask(mats[i], masks[i]);
+      // Sequential, as in SparseGPT: each layer's inputs are seen through the layers before it
+      // as already pruned, so each re-fit also absorbs what the earlier ones changed. (Inputs
+      // from the original model instead let the re-fits drift apart: measured worse than no
+      // re-fit on a random mask.)
+      std::map<std::string, Hessian> hessians;
+      if (o.reconstruct) {
+        if (o.progress) o.progress(fmt::format("stage {}/{}: re-fitting layers", t, steps), i, refs.size());
+        SZ0_ASSIGN(hessians, collect_hessians(model, {w}, o.stream, shapes));
+      }
       auto h = hessians.find(w.name);
-      if (h == hessians.end()) {
+      const std::string& node = model.graph.nodes[w.node].name;
+      const std::string blocker = h == hessians.end() ? "" : refit_blocker(h->second.vectors, w.cols);
+      if (!blocker.empty()) notes.not_refit[node] = blocker;
+      if (h == hessians.end() || !blocker.empty()) {
         set_weight_matrix(model, w, plain);
         continue;
       }
       auto fitted = reconstruct_layer(w, mats[i], masks[i], h->second, o);
       if (!fitted.ok()) return fitted.status().context(model.graph.nodes[w.node].label());
-      notes.gain_db[model.graph.nodes[w.node].name] +=
+      notes.gain_db[node] +=
           layer_sqnr_db(mats[i], *fitted, w.rows, w.cols, h->second) - layer_sqnr_db(mats[i], plain, w.rows, w.cols, h->second);
       set_weight_matrix(model, w, *fitted);
     }
+    if (o.reconstruct && o.progress) o.progress(fmt::format("stage {}/{}: re-fitting layers", t, steps), refs.size(), refs.size());
   }
   return {};
 }
