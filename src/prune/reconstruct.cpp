@@ -162,7 +162,11 @@ Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, cons
     if (w.node >= graph.nodes.size()) return error("weight '{}': node index {} out of range", w.name, w.node);
     const Node& n = graph.nodes[w.node];
     const bool conv = n.op_type == "Conv" && w.group == 1;
-    if (w.input != 1 || !n.has_input(0) || !(conv || n.op_type == "Gemm" || n.op_type == "MatMul")) continue;
+    // GRU/LSTM input weights W multiply every time step's input x_t, in every direction: rows of
+    // X like a MatMul's. The recurrent weights R multiply hidden states no graph value holds.
+    const bool recurrent = n.op_type == "GRU" || n.op_type == "LSTM";
+    if (w.input != 1 || !n.has_input(0) || !(conv || recurrent || n.op_type == "Gemm" || n.op_type == "MatMul"))
+      continue;
     Hessian& h = out[w.name];
     h.dim = w.cols;
     h.h.assign(static_cast<size_t>(w.cols * w.cols), 0.0);
@@ -197,6 +201,7 @@ Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, cons
         st = add_conv(p, graph.initializers.at(p.weight->name).shape(), x, patches, gram);
       else if (p.node->op_type == "Gemm")
         st = add_gemm(p, x, gram);
+      // MatMul, and GRU/LSTM input weights: every row of X (any layout) is one x_t.
       else
         st = add_matmul(p, x, gram);
       if (!st.ok()) return st.context(fmt::format("calibration sample {}", s));

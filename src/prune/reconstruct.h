@@ -16,7 +16,8 @@
 namespace sz0::prune {
 
 // Σ x xᵀ over every input vector x the layer multiplies with its weight rows: a row of X for
-// Gemm/MatMul (all leading dims flattened), an im2col patch (I·kh·kw, in the weight's column
+// Gemm/MatMul (all leading dims flattened; likewise the input x_t of every time step for the
+// input weights W of GRU/LSTM), an im2col patch (I·kh·kw, in the weight's column
 // order, padding as zeros) at every output position for Conv (group 1 only).
 struct Hessian {
   int64_t dim = 0;
@@ -25,7 +26,8 @@ struct Hessian {
 };
 
 // Runs `model` (sz0 Session, unoptimized) on every sample of `stream` and accumulates H for each
-// of `weights` (Conv with group 1, Gemm, MatMul; others are skipped and absent from the result),
+// of `weights` (Conv with group 1, Gemm, MatMul, GRU/LSTM input weights W; others, such as the
+// recurrent weights R, are skipped and absent from the result),
 // keyed by weight name. Memory: the Hessians plus one sample's activations.
 Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, const std::vector<WeightRef>& weights,
                                                         const SampleStream& stream,

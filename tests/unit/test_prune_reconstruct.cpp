@@ -152,6 +152,29 @@ TEST(PruneHessian, MatMulFlattensLeadingDims) {
   EXPECT_FALSE(collect(model, {}).ok());  // no samples
 }
 
+// GRU: the input weights W see every time step's x_t (rows of X); R (hidden states) is absent.
+TEST(PruneHessian, RecurrentInputWeights) {
+  const Shape xs = {5, 2, 6};  // [seq, batch, input]
+  Model model = layer_model("GRU", xs, {1, 12, 6}, {});
+  Attribute hidden;
+  hidden.name = "hidden_size";
+  hidden.kind = Attribute::Kind::Int;
+  hidden.i = 4;
+  model.graph.nodes[1].attributes = {hidden};
+  model.graph.nodes[1].inputs = {"a", "w", "r"};
+  model.graph.initializers["r"] = Tensor::from_vector(random_floats(48, 9), {1, 12, 4});
+  std::vector<std::map<std::string, Tensor>> samples = {feed(xs, 5), feed(xs, 6)};
+  std::vector<std::vector<double>> rows;
+  for (const auto& s : samples) {
+    const std::vector<float> a = relu(s.at("x"));
+    for (int64_t r = 0; r < 10; ++r) rows.emplace_back(a.begin() + r * 6, a.begin() + (r + 1) * 6);
+  }
+  auto h = collect(model, samples);
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  expect_hessian(h->at("w"), gram(rows, 6), 20);
+  EXPECT_EQ(h->count("r"), 0u);
+}
+
 // Two Gemms in a chain: both inputs observed in one run; the second layer's input computed here.
 TEST(PruneHessian, SeveralLayers) {
   Model model = layer_model("Gemm", {4, 9}, {6, 9}, {attr_int("transB", 1)});
