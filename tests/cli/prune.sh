@@ -9,15 +9,13 @@
 #   prune.sh SZ0_BINARY
 set -uo pipefail
 sz0="$1"
-here="$(cd "$(dirname "$0")" && pwd)"
-peers="${SZ0_PEERS:-$here/../../../shared/peers}"
-ort_dir="${SZ0_PEERS_DIR:-$HOME/.cache/sz0-peers}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 pass=0; fail=0
 py=/usr/bin/python3
 
 source "$(dirname "$0")/expect.sh"
+source "$(dirname "$0")/ort.sh"
 source "$(dirname "$0")/../zoo_inputs.sh"
 
 "$sz0" zoo export mlp -o "$work/mlp.onnx" --batch 1 >/dev/null || { echo "FAIL: sz0 zoo export mlp"; exit 1; }
@@ -39,28 +37,6 @@ expect help 0 "" "$sz0" prune --help
 expect sparsity_help 0 "" "$sz0" sparsity --help
 leftovers=$(find "$work" -name '*.tmp*' | wc -l)
 if [ "$leftovers" != 0 ]; then echo "FAIL temporary files left behind: $leftovers"; fail=$((fail+1)); fi
-
-have_ort=0
-if [ -f "$peers/ort.js" ] && [ -d "$ort_dir/node_modules/onnxruntime-node" ]; then have_ort=1; fi
-
-# ort_agrees NAME MODEL MIN_COSINE GEN_ARGS...: sz0 and ONNX Runtime run MODEL on the same inputs.
-ort_agrees() {
-  local name="$1" model="$2" min_cos="$3"; shift 3
-  [ $have_ort = 1 ] || return 0
-  local d="$work/ort-$name"; mkdir -p "$d/in" "$d/ort" "$d/sz0"
-  node "$peers/ort.js" gen "$@" --seed 7 -o "$d/in" >/dev/null || { echo "FAIL $name: input generation"; return 1; }
-  local ins=() f out
-  for f in "$d"/in/*.npy; do ins+=(-i "$(basename "$f" .npy)=$f"); done
-  if ! node "$peers/ort.js" run "$model" "${ins[@]}" -o "$d/ort" >"$d/ort.log" 2>&1; then
-    echo "FAIL $name: ONNX Runtime on the pruned model: $(tail -1 "$d/ort.log")"; return 1
-  fi
-  "$sz0" run "$model" "${ins[@]}" --threads 1 -o "$d/sz0" >"$d/sz0.log" 2>&1 || { echo "FAIL $name: sz0 run: $(tail -1 "$d/sz0.log")"; return 1; }
-  for out in "$d"/ort/*.npy; do
-    if ! node "$peers/ort.js" compare "$d/sz0/$(basename "$out")" "$out" --min-cosine "$min_cos" >"$d/cmp.log" 2>&1; then
-      echo "FAIL $name: sz0 and ONNX Runtime disagree on $(basename "$out"): $(tail -1 "$d/cmp.log")"; return 1
-    fi
-  done
-}
 
 # json FILE EXPR: evaluates a Python expression over the JSON document j.
 json() { "$py" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }

@@ -8,15 +8,13 @@
 #   quantize.sh SZ0_BINARY
 set -uo pipefail
 sz0="$1"
-here="$(cd "$(dirname "$0")" && pwd)"
-peers="${SZ0_PEERS:-$here/../../../shared/peers}"
-ort_dir="${SZ0_PEERS_DIR:-$HOME/.cache/sz0-peers}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 pass=0; fail=0
 py=/usr/bin/python3
 
 source "$(dirname "$0")/expect.sh"
+source "$(dirname "$0")/ort.sh"
 
 "$sz0" zoo export mlp -o "$work/mlp.onnx" --batch 1 >/dev/null || { echo "FAIL: sz0 zoo export mlp"; exit 1; }
 e="$work/err_out.onnx"
@@ -40,9 +38,6 @@ expect compare_help 0 "" "$sz0" compare --help
 leftovers=$(find "$work" -name '*.tmp*' | wc -l)
 if [ "$leftovers" != 0 ]; then echo "FAIL temporary files left behind: $leftovers"; fail=$((fail+1)); fi
 
-have_ort=0
-if [ -f "$peers/ort.js" ] && [ -d "$ort_dir/node_modules/onnxruntime-node" ]; then have_ort=1; fi
-
 # Reads `sz0 compare --json` output: prints "min_cosine size_ratio" .
 metrics() {
   "$py" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(min(o["cosine"] for o in j["outputs"]), j["file_size_ratio"])' "$1"
@@ -51,7 +46,7 @@ metrics() {
 # check NAME MODEL MODE MIN_COSINE MAX_SIZE_RATIO GEN_ARGS...
 check() {
   local name="$1" model="$2" mode="$3" min_cos="$4" max_ratio="$5"; shift 5
-  local d="$work/$name-$mode"; mkdir -p "$d/in" "$d/ort" "$d/sz0"
+  local d="$work/$name-$mode"; mkdir -p "$d"
   local q="$d/q.onnx"
   if ! "$sz0" quantize "$model" -o "$q" --mode "$mode" ${QARGS:-} >"$d/quantize.log" 2>&1; then
     echo "FAIL $name $mode: sz0 quantize: $(tail -1 "$d/quantize.log")"; fail=$((fail+1)); return
@@ -63,22 +58,7 @@ check() {
   if ! "$py" -c "import sys; sys.exit(0 if $cos >= $min_cos and $ratio <= $max_ratio else 1)"; then
     echo "FAIL $name $mode: cosine $cos (need ≥ $min_cos), size ratio $ratio (need ≤ $max_ratio)"; fail=$((fail+1)); return
   fi
-  if [ $have_ort = 1 ]; then
-    node "$peers/ort.js" gen "$@" --seed 7 -o "$d/in" >/dev/null || { echo "FAIL $name: input generation"; fail=$((fail+1)); return; }
-    local ins=() f out
-    for f in "$d"/in/*.npy; do ins+=(-i "$(basename "$f" .npy)=$f"); done
-    if ! node "$peers/ort.js" run "$q" "${ins[@]}" -o "$d/ort" >"$d/ort.log" 2>&1; then
-      echo "FAIL $name $mode: ONNX Runtime on the converted model: $(tail -1 "$d/ort.log")"; fail=$((fail+1)); return
-    fi
-    if ! "$sz0" run "$q" "${ins[@]}" --threads 1 -o "$d/sz0" >"$d/sz0.log" 2>&1; then
-      echo "FAIL $name $mode: sz0 run: $(tail -1 "$d/sz0.log")"; fail=$((fail+1)); return
-    fi
-    for out in "$d"/ort/*.npy; do
-      if ! node "$peers/ort.js" compare "$d/sz0/$(basename "$out")" "$out" --min-cosine "$min_cos" >"$d/ortcmp.log" 2>&1; then
-        echo "FAIL $name $mode: sz0 and ONNX Runtime disagree on $(basename "$out"): $(tail -1 "$d/ortcmp.log")"; fail=$((fail+1)); return
-      fi
-    done
-  fi
+  ort_agrees "$name $mode" "$q" "$min_cos" "$@" || { fail=$((fail+1)); return; }
   echo "PASS $name $mode: cosine $cos, size ratio $ratio"; pass=$((pass+1))
 }
 
