@@ -78,9 +78,6 @@ struct ChannelPlan {
   std::map<std::string, Layout> tensors;  // every tensor that carries channels of a group
 };
 
-// The matrix view of prune/layers.h of the weight (input 1) of a Conv, Gemm or MatMul node.
-std::optional<WeightRef> weight_view(const Model& model, size_t node);
-
 // Values the subgraphs of `n` read (If, Loop, Scan bodies), at any depth.
 std::set<std::string> subgraph_reads(const Node& n);
 

@@ -172,13 +172,13 @@ Result<ChannelRemoval> remove_channels(Model& model, const ChannelAnalysis& a,
     return error("remove_channels: {}: its parameters no longer match the channel analysis", g.nodes[node].label());
   };
   for (const ChannelPlan::WeightEdit& e : p.weights) {
-    auto w = weight_view(model, e.node);
+    auto w = weight_ref(model, e.node, 1);
     if (!w || w->rows != a.groups[p.final_group[static_cast<size_t>(e.rows_group)]].channels ||
         (e.cols && e.cols->positions() * w->kernel != w->cols))
       return stale(e.node);
   }
   for (const ChannelPlan::DepthwiseEdit& e : p.depthwise) {
-    auto w = weight_view(model, e.node);
+    auto w = weight_ref(model, e.node, 1);
     if (!w || w->rows != e.in.positions() * e.mult) return stale(e.node);
   }
   for (const ChannelPlan::ConstEdit& e : p.consts)
@@ -187,7 +187,7 @@ Result<ChannelRemoval> remove_channels(Model& model, const ChannelAnalysis& a,
   ChannelRemoval removal;
   Remover rm(model);
   for (const ChannelPlan::WeightEdit& e : p.weights) {
-    auto w = weight_view(model, e.node);
+    auto w = weight_ref(model, e.node, 1);
     const std::vector<int64_t>* rk = kept(e.rows_group);
     std::vector<int64_t> rows = rk ? *rk : all_of(w->rows);
     std::vector<int64_t> cols = e.cols ? expand(kept_positions(*e.cols, kept), w->kernel) : all_of(w->cols);
@@ -196,7 +196,7 @@ Result<ChannelRemoval> remove_channels(Model& model, const ChannelAnalysis& a,
     removal.weights[w->name] = {std::move(rows), std::move(cols)};
   }
   for (const ChannelPlan::DepthwiseEdit& e : p.depthwise) {
-    auto w = weight_view(model, e.node);
+    auto w = weight_ref(model, e.node, 1);
     const std::vector<int64_t> in = kept_positions(e.in, kept);
     if (static_cast<int64_t>(in.size()) == e.in.positions()) continue;
     std::vector<int64_t> rows = expand(in, e.mult), cols = all_of(w->cols);

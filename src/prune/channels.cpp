@@ -54,35 +54,6 @@ void collect_reads(const Graph& g, std::set<std::string>& out) {
 
 }  // namespace
 
-std::optional<WeightRef> weight_view(const Model& model, size_t node) {
-  const Node& n = model.graph.nodes[node];
-  if (!n.has_input(1)) return std::nullopt;
-  auto it = model.graph.initializers.find(n.inputs[1]);
-  if (it == model.graph.initializers.end() || it->second.dtype() != DType::Float) return std::nullopt;
-  const Shape& s = it->second.shape();
-  WeightRef w;
-  w.node = node;
-  w.name = n.inputs[1];
-  if (n.op_type == "Conv" && s.size() >= 3) {
-    w.kernel = shape_numel(std::span(s).subspan(2));
-    w.rows = s[0];
-    w.cols = s[1] * w.kernel;
-    w.group = n.attr_int("group", 1);
-  } else if (n.op_type == "Gemm" && s.size() == 2) {
-    const bool trans_b = n.attr_int("transB", 0) != 0;
-    w.rows = trans_b ? s[0] : s[1];
-    w.cols = trans_b ? s[1] : s[0];
-    w.transposed = !trans_b;
-  } else if (n.op_type == "MatMul" && s.size() == 2) {
-    w.rows = s[1];
-    w.cols = s[0];
-    w.transposed = true;
-  } else {
-    return std::nullopt;
-  }
-  return w;
-}
-
 std::set<std::string> subgraph_reads(const Node& n) {
   std::set<std::string> out;
   for (const Attribute& a : n.attributes) {
@@ -667,7 +638,7 @@ std::vector<double> channel_importance(const Model& model, const ChannelAnalysis
   // Weights only: a bias shifts a channel but says little about how much its inputs matter.
   for (size_t raw = 0; raw < p.producer.size(); ++raw) {
     if (p.final_group[raw] != group) continue;
-    auto w = weight_view(model, p.producer[raw]);
+    auto w = weight_ref(model, p.producer[raw], 1);
     if (!w || w->rows != static_cast<int64_t>(imp.size())) continue;
     const std::vector<float> m = weight_matrix(model, *w);
     for (int64_t r = 0; r < w->rows; ++r) {

@@ -13,12 +13,15 @@ const Tensor* float_initializer(const Model& model, const std::string& name) {
   return &it->second;
 }
 
-// The view of input `input` of `n` when it is a weight the pruner understands.
-std::optional<WeightRef> view(const Model& model, const Node& n, int input) {
+}  // namespace
+
+std::optional<WeightRef> weight_ref(const Model& model, size_t node, int input) {
+  const Node& n = model.graph.nodes[node];
   if (!n.has_input(static_cast<size_t>(input)) || !n.domain.empty()) return std::nullopt;
   const Tensor* t = float_initializer(model, n.inputs[static_cast<size_t>(input)]);
   if (!t) return std::nullopt;
   WeightRef w;
+  w.node = node;
   w.input = input;
   w.name = n.inputs[static_cast<size_t>(input)];
   const Shape& s = t->shape();
@@ -46,8 +49,6 @@ std::optional<WeightRef> view(const Model& model, const Node& n, int input) {
   if (w.rows * w.cols != t->numel() || t->numel() == 0) return std::nullopt;
   return w;
 }
-
-}  // namespace
 
 int lift_constants(Model& model) {
   Graph& g = model.graph;
@@ -77,11 +78,9 @@ std::vector<WeightRef> prunable_weights(const Model& model) {
       if (!in.empty()) ++readers[in];
   std::vector<WeightRef> out;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& n = g.nodes[i];
     for (int input : {1, 2}) {
-      auto w = view(model, n, input);
+      auto w = weight_ref(model, i, input);
       if (!w || readers[w->name] != 1 || g.find_output(w->name)) continue;
-      w->node = i;
       out.push_back(*w);
     }
   }

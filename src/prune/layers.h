@@ -9,6 +9,7 @@
 
 #include <sz0/graph.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct WeightRef {
   int64_t kernel = 1;       // Conv: kh·kw (cols = in_channels·kernel); 1 otherwise
   int64_t index(int64_t r, int64_t c) const { return transposed ? c * rows + r : r * cols + c; }
 };
+
+// The view of input `input` of node `node` when it is a float32 initializer weight the pruner
+// understands (Conv, Gemm, MatMul with rank-2 B: input 1; GRU/LSTM: inputs 1 and 2), whoever
+// else reads it.
+std::optional<WeightRef> weight_ref(const Model& model, size_t node, int input);
 
 // Exporters store weights either as initializers or as Constant nodes: every top-level float
 // Constant node with a tensor `value` becomes an initializer of the same name (same model).
