@@ -9,6 +9,8 @@
 #include "prune/masks.h"
 #include "prune/stages.h"
 
+#include "util/build_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,12 +19,6 @@
 using namespace sz0;
 
 namespace {
-
-Model build(ModelBuilder& b) {
-  auto m = b.build();
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  return m.ok() ? std::move(*m) : Model{};
-}
 
 // Conv layers of odd sizes, a Gemm head, and one layer too small to prune.
 Model cnn() {
@@ -33,7 +29,7 @@ Model cnn() {
   x = b.relu(b.conv2d(x, 7, 1, {.name = "tiny"}));  // 140 weights, and the head 35: too small
   x = b.global_avg_pool(x);
   b.output(b.linear(x, 5, {.name = "head"}), "logits");
-  return build(b);
+  return build_model(b);
 }
 
 // Two MatMul layers over a sequence: [1, 6, 40] → 56 → 24.
@@ -42,7 +38,7 @@ Model ffn() {
   Var x = b.input("x", DType::Float, {6, 40});
   x = b.relu(b.linear(x, 56, {.name = "fc1"}));
   b.output(b.linear(x, 24, {.name = "fc2"}), "y");
-  return build(b);
+  return build_model(b);
 }
 
 const Tensor& weight_of(const Model& m, const std::string& node) {
@@ -363,7 +359,7 @@ TEST(Prune, StructuredKeepsBlocksOfChannels) {
   x = b.relu(b.conv2d(x, 24, 3, {.padding = 1, .name = "c24"}));
   x = b.global_avg_pool(x);
   b.output(b.linear(x, 4, {.name = "head"}), "y");
-  const Model original = build(b);
+  const Model original = build_model(b);
   for (int64_t multiple : {8, 1}) {
     Model m = original;
     PruneOptions o;

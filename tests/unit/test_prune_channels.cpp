@@ -7,6 +7,7 @@
 
 #include "prune/channels.h"
 #include "unit/pass_test.h"
+#include "util/build_model.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,12 +18,6 @@ using namespace sz0::prune;
 using namespace sz0::test;
 
 namespace {
-
-Model build(ModelBuilder& b) {
-  auto m = b.build();
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  return m.ok() ? std::move(*m) : Model{};
-}
 
 ChannelAnalysis analyze(const Model& m, const std::map<std::string, Shape>& shapes = {}) {
   auto a = analyze_channels(m, shapes);
@@ -100,7 +95,7 @@ Model small_cnn() {
   x = b.relu(b.batch_norm(b.conv2d(x, 7, 3, {.name = "conv2"}), "bn2"));
   x = b.global_avg_pool(x);
   b.output(b.linear(x, 4, {.name = "fc"}), "y");
-  return build(b);
+  return build_model(b);
 }
 
 }  // namespace
@@ -150,7 +145,7 @@ TEST(PruneChannels, ResidualAddMergesProducers) {
   Var x = b.input("x", DType::Float, {4, 5, 5});
   Var y = b.add(b.conv2d(x, 6, 3, {.name = "a"}), b.conv2d(x, 6, 1, {.padding = 0, .name = "b"}));
   b.output(b.conv2d(b.relu(y), 3, 3, {.name = "c"}), "out");
-  Model m = build(b);
+  Model m = build_model(b);
   const ChannelAnalysis a = analyze(m);
   ASSERT_EQ(a.groups.size(), 2u);
   const size_t g = group_of(a, {"a", "b"});
@@ -172,7 +167,7 @@ TEST(PruneChannels, SqueezeExcitation) {
   s = b.relu(b.conv2d(s, 3, 1, {.padding = 0, .name = "fc1"}));
   s = b.sigmoid(b.conv2d(s, 8, 1, {.padding = 0, .name = "fc2"}));
   b.output(b.conv2d(b.mul(x0, s), 5, 3, {.name = "c3"}), "out");
-  Model m = build(b);
+  Model m = build_model(b);
   const ChannelAnalysis a = analyze(m);
   ASSERT_EQ(a.groups.size(), 3u);
   const size_t gx = group_of(a, {"c0", "fc2"}), gs = group_of(a, {"fc1"});
@@ -197,7 +192,7 @@ TEST(PruneChannels, DepthwiseInTheMiddle) {
     Var y = b.relu(b.batch_norm(b.conv2d(x, 6, 1, {.padding = 0, .name = "pw1"}), "bn1"));
     y = b.relu(b.batch_norm(b.conv2d(y, 6 * mult, 3, {.groups = 6, .name = "dw"}), "bn2"));
     b.output(b.conv2d(y, 4, 1, {.padding = 0, .name = "pw2"}), "out");
-    Model m = build(b);
+    Model m = build_model(b);
     const ChannelAnalysis a = analyze(m);
     ASSERT_EQ(a.groups.size(), 2u);
     const size_t g = group_of(a, {"pw1"});
@@ -233,7 +228,7 @@ TEST(PruneChannels, ConcatAlongChannels) {
     // The graph input, concatenated too, keeps its channels.
     Var cat = with_input ? b.concat({pa, x, pb}, 1) : b.concat({pa, pb}, 1);
     b.output(b.conv2d(cat, 2, 3, {.name = "C"}), "out");
-    Model m = build(b);
+    Model m = build_model(b);
     const ChannelAnalysis a = analyze(m);
     ASSERT_EQ(a.groups.size(), 3u);
     const size_t ga = group_of(a, {"A"}), gb = group_of(a, {"B"});
@@ -266,7 +261,7 @@ TEST(PruneChannels, FlattenAndReshapeIntoGemm) {
     const std::string weight = kind == kMatMul ? "w" : "fc.weight";
     y = kind == kMatMul ? b.matmul(y, b.parameter("w", {45, 4}, 0.3f)) : b.linear(y, 4, {.name = "fc"});
     b.output(y, "out");
-    Model m = build(b);
+    Model m = build_model(b);
     const ChannelAnalysis a = analyze(m);
     const size_t g = group_of(a, {"conv"});
     ASSERT_TRUE(a.groups[g].blocked.empty()) << a.groups[g].blocked;
@@ -293,7 +288,7 @@ TEST(PruneChannels, MatMulFeedForward) {
   Var x = b.input("x", DType::Float, {5, 6});  // [1, T=5, D=6]
   Var h = b.relu(b.linear(x, 7, {.name = "fc1"}));
   b.output(b.linear(h, 6, {.name = "fc2"}), "out");
-  Model m = build(b);
+  Model m = build_model(b);
   const ChannelAnalysis a = analyze(m);
   ASSERT_EQ(a.groups.size(), 2u);
   const size_t gf = group_of(a, {"fc1.matmul"}), gd = group_of(a, {"fc2.matmul"});
@@ -377,7 +372,7 @@ TEST(PruneChannels, GemmChainAndTransA) {
     ModelBuilder b("mlp", {.seed = 10});
     Var h = b.relu(b.linear(b.input("x", DType::Float, {6}), 7, {.name = "fc1"}));
     b.output(b.linear(h, 3, {.name = "fc2"}), "out");
-    Model m = build(b);
+    Model m = build_model(b);
     const ChannelAnalysis a = analyze(m);
     const size_t g = group_of(a, {"fc1"});
     ASSERT_TRUE(a.groups[g].blocked.empty()) << a.groups[g].blocked;
@@ -418,21 +413,21 @@ TEST(PruneChannels, Blockers) {
     ModelBuilder b("softmax", {.seed = 1});
     Var y = b.softmax(b.conv2d(b.input("x", DType::Float, {3, 5, 5}), 4, 3, {.name = "c1"}), 1);
     b.output(b.conv2d(y, 2, 3, {.name = "c2"}), "out");
-    const std::string why = reason(build(b), "c1");
+    const std::string why = reason(build_model(b), "c1");
     EXPECT_NE(why.find("Softmax"), std::string::npos) << why;
   }
   {
     ModelBuilder b("grouped", {.seed = 1});
     Var y = b.conv2d(b.input("x", DType::Float, {3, 5, 5}), 4, 3, {.name = "c1"});
     b.output(b.conv2d(y, 4, 3, {.groups = 2, .name = "g"}), "out");
-    const std::string why = reason(build(b), "c1");
+    const std::string why = reason(build_model(b), "c1");
     EXPECT_NE(why.find("node 'g' (Conv): grouped convolution"), std::string::npos) << why;
   }
   {
     ModelBuilder b("transpose", {.seed = 1});
     Var y = b.conv2d(b.input("x", DType::Float, {3, 5, 5}), 4, 3, {.name = "c1"});
     b.output(b.transpose(y, {0, 2, 3, 1}), "out");
-    const std::string why = reason(build(b), "c1");
+    const std::string why = reason(build_model(b), "c1");
     EXPECT_NE(why.find("Transpose"), std::string::npos) << why;
   }
   // By hand: a shared weight, a Conv whose weight is a graph input, and a subgraph reading a group.
@@ -471,7 +466,7 @@ TEST(PruneChannels, ImportanceByHand) {
   Var y = b.add(b.conv2d(x, 3, 1, {.padding = 0, .name = "A"}), b.conv2d(x, 3, 1, {.padding = 0, .name = "B"}));
   y = b.relu(b.batch_norm(y, "bn"));
   b.output(b.conv2d(y, 2, 1, {.padding = 0, .name = "C"}), "out");
-  Model m = build(b);
+  Model m = build_model(b);
   m.graph.initializers["A.weight"] = f32({1, -2, 0.5f, 0.5f, -3, 0}, {3, 2, 1, 1});
   m.graph.initializers["B.weight"] = f32({0, 1, 2, -2, 0.1f, 0.1f}, {3, 2, 1, 1});
   m.graph.initializers["bn.weight"] = f32({-0.5f, 2, 1}, {3});

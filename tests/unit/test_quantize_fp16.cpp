@@ -4,6 +4,8 @@
 #include <sz0/quantize.h>
 #include <sz0/session.h>
 
+#include "util/build_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,12 +13,6 @@
 using namespace sz0;
 
 namespace {
-
-Model build(ModelBuilder& b) {
-  auto m = b.build();
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  return m.ok() ? std::move(*m) : Model{};
-}
 
 // Runs `m` on the deterministic sample for `ref` (cast to m's input types); first output as float.
 std::vector<double> run_first(const Model& m, const std::map<std::string, Tensor>& sample) {
@@ -59,7 +55,7 @@ Model mlp() {
   Var x = b.input("x", DType::Float, {32});
   x = b.relu(b.linear(x, 64));
   b.output(b.linear(x, 10), "logits");
-  return build(b);
+  return build_model(b);
 }
 
 TEST(QuantizeFp16, ConvertsComputeAndWeights) {
@@ -106,7 +102,7 @@ TEST(QuantizeFp16, FencesOpsWhoseActivationsExceedHalfRange) {
   Var sq = b.mul(h, h);                                // |sq| up to ~1e6: does not
   Var y = b.tanh(b.mul(sq, b.parameter("shrink", {64}, 1e-6f)));
   b.output(y, "y");
-  const Model ref = build(b);
+  const Model ref = build_model(b);
   const auto sample = generated_sample(ref, 0);
   auto ranges = activation_ranges(ref, {sample});
   ASSERT_TRUE(ranges.ok()) << ranges.status().message();
@@ -134,7 +130,7 @@ TEST(QuantizeFp16, FragileOpsStayFloat32AndIndicesAreUntouched) {
   Var e = b.embedding(ids, 10, 16);
   e = b.layer_norm(b.linear(e, 16));
   b.output(b.softmax(e), "probs");
-  const Model ref = build(b);
+  const Model ref = build_model(b);
   Model m = ref;
   auto r = ModelQuantizer({.type = QuantizationType::Fp16}).quantize(m);
   ASSERT_TRUE(r.ok()) << r.status().message();

@@ -8,6 +8,7 @@
 
 #include "quantize/calibrate.h"
 #include "quantize/int8.h"
+#include "util/build_model.h"
 
 #include <gtest/gtest.h>
 
@@ -19,12 +20,6 @@ using namespace sz0;
 
 namespace {
 
-Model build(ModelBuilder& b) {
-  auto m = b.build();
-  EXPECT_TRUE(m.ok()) << m.status().message();
-  return m.ok() ? std::move(*m) : Model{};
-}
-
 // conv-bn-relu, conv-relu, global pool, linear: the shape of the CNN detectors.
 Model cnn() {
   ModelBuilder b("cnn", {.seed = 11, .batch = 1});
@@ -33,7 +28,7 @@ Model cnn() {
   x = b.relu(b.conv2d(x, 16, 3, {.stride = 2, .padding = 1}));
   x = b.global_avg_pool(x);
   b.output(b.linear(x, 5), "logits");
-  return build(b);
+  return build_model(b);
 }
 
 Model mlp() {
@@ -41,7 +36,7 @@ Model mlp() {
   Var x = b.input("x", DType::Float, {24});
   x = b.relu(b.linear(x, 32));
   b.output(b.linear(x, 6), "y");
-  return build(b);
+  return build_model(b);
 }
 
 int count_op(const Model& m, const std::string& op) {
@@ -411,7 +406,7 @@ TEST(QuantizeInt8, QLinearMatMulRunsOnTheFusedKernel) {
   ModelBuilder b("mm", {.seed = 8, .batch = 3});
   Var x = b.input("x", DType::Float, {24});
   b.output(b.relu(b.matmul(x, b.parameter("w", {24, 16}, 0.3f))), "y");
-  const Model ref = build(b);
+  const Model ref = build_model(b);
   Model m = ref;
   QuantizeOptions o{.type = QuantizationType::Int8Static, .format = QuantFormat::QOperator};
   o.samples = samples(ref, 2);
@@ -431,7 +426,7 @@ TEST(QuantizeInt8, DynamicMatMulTakesGeluWrittenOut) {
   Var x = b.input("x", DType::Float, {8, 16});
   Var h = b.gelu(b.linear(x, 32));
   b.output(b.linear(b.silu(b.linear(h, 24)), 16), "y");
-  const Model ref = build(b);
+  const Model ref = build_model(b);
   Model m = ref;
   auto r = ModelQuantizer({.type = QuantizationType::Int8Dynamic}).quantize(m);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -452,7 +447,7 @@ TEST(QuantizeInt8, ConvWithHardSwishWritesEightBitsDirectly) {
   x = b.relu(b.conv2d(x, 12, 3, {.padding = 1, .groups = 12}));  // depthwise
   x = b.conv2d(x, 7, 1, {.padding = 0});
   b.output(x, "y");
-  const Model ref = build(b);
+  const Model ref = build_model(b);
   for (DType act : {DType::UInt8, DType::Int8}) {
     SCOPED_TRACE(act == DType::Int8 ? "int8 activations" : "uint8 activations");
     Model m = ref;
@@ -486,7 +481,7 @@ TEST(QuantizeInt8, SqueezeExcitationConvolutionsRunAsFewRowProducts) {
   s = b.relu(b.conv2d(s, 4, 1, {.padding = 0}));
   s = b.hard_sigmoid(b.conv2d(s, 10, 1, {.padding = 0}));
   b.output(b.mul(x, s), "y");
-  const Model ref = build(b);
+  const Model ref = build_model(b);
   for (DType act : {DType::UInt8, DType::Int8}) {
     SCOPED_TRACE(act == DType::Int8 ? "int8 activations" : "uint8 activations");
     Model m = ref;
@@ -536,7 +531,7 @@ TEST(QuantizeInt8, FusedKernelsFollowChangingShapes) {
   x = b.relu(b.conv2d(x, 16, 1, {.padding = 0}));
   x = b.global_avg_pool(x);
   b.output(b.linear(x, 6), "y");
-  const Model ref = build(b);
+  const Model ref = build_model(b);
   Model m = ref;
   QuantizeOptions o{.type = QuantizationType::Int8Static};
   o.samples = samples(ref, 2);
