@@ -60,17 +60,6 @@ Status check_options(const PruneOptions& o, const Model& model) {
   return {};
 }
 
-// Weight tensors of prunable layers by node name: (node, op type, weight view).
-std::map<std::string, std::pair<std::string, prune::WeightRef>> layer_weights(const Model& model) {
-  std::map<std::string, std::pair<std::string, prune::WeightRef>> out;
-  for (const prune::WeightRef& w : prune::prunable_weights(model)) {
-    const Node& n = model.graph.nodes[w.node];
-    // GRU/LSTM have two weights; the report counts both under the node (first kept here).
-    out.emplace(n.name, std::make_pair(n.op_type, w));
-  }
-  return out;
-}
-
 struct LayerCount {
   int64_t params = 0, zeros = 0, rows = 0;
 };
@@ -117,8 +106,7 @@ Status run_stages(Model& model, const PruneOptions& o, const std::map<std::strin
     r.groups_pruned = pruned;
     return {};
   }
-  int layers = 0;
-  return prune::prune_unstructured(model, o, shapes, notes, layers);
+  return prune::prune_unstructured(model, o, shapes, notes);
 }
 
 }  // namespace
@@ -135,7 +123,6 @@ Result<PruneReport> ModelPruner::prune(Model& model) const {
   r.params_before = prune::float_params(model);
   const auto macs_before = prune::node_macs(model, shapes);
   const auto counts_before = layer_counts(model);
-  const auto weights_before = layer_weights(model);
 
   prune::LayerNotes notes;
   SZ0_TRY(run_stages(model, o, shapes, notes, r));
@@ -178,12 +165,12 @@ Result<PruneReport> ModelPruner::prune(Model& model) const {
   for (auto& [name, m] : macs_before) r.macs_before += m;
   for (auto& [name, m] : macs_after) r.macs_after += m;
   for (const Node& n : original.graph.nodes) {
-    auto wb = weights_before.find(n.name);
-    if (wb == weights_before.end()) continue;
+    auto cb = counts_before.find(n.name);
+    if (cb == counts_before.end()) continue;
     LayerPruning l;
     l.node = n.name;
     l.op_type = n.op_type;
-    const LayerCount before = counts_before.at(n.name);
+    const LayerCount before = cb->second;
     const LayerCount after = counts_after.count(n.name) ? counts_after.at(n.name) : LayerCount{};
     l.params_before = before.params;
     l.params_after = after.params;

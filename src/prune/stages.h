@@ -31,7 +31,7 @@ std::string refit_blocker(int64_t vectors, int64_t cols);
 
 // Magnitude, random and N:M: zeros weights in place, reconstructing when asked.
 Status prune_unstructured(Model& model, const PruneOptions& o, const std::map<std::string, Shape>& shapes,
-                          LayerNotes& notes, int& groups_pruned);
+                          LayerNotes& notes);
 
 // Structured: removes channels; returns the number of dependency groups found and pruned.
 Status prune_structured(Model& model, const PruneOptions& o, const std::map<std::string, Shape>& shapes,

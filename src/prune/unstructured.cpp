@@ -108,7 +108,7 @@ double scheduled_amount(double amount, int t, int steps) {
 }
 
 Status prune_unstructured(Model& model, const PruneOptions& o, const std::map<std::string, Shape>& shapes,
-                          LayerNotes& notes, int& layers_pruned) {
+                          LayerNotes& notes) {
   std::vector<WeightRef> refs;
   for (const WeightRef& w : prunable_weights(model)) {
     const std::string& node = model.graph.nodes[w.node].name;
@@ -120,7 +120,6 @@ Status prune_unstructured(Model& model, const PruneOptions& o, const std::map<st
       refs.push_back(w);
     }
   }
-  layers_pruned = static_cast<int>(refs.size());
   if (refs.empty()) return error("nothing to prune: no Conv, Gemm, MatMul, GRU or LSTM weight of at least {} elements", o.min_params);
   std::mt19937 rng(o.seed);
   const int steps = o.strategy == PruningStrategy::NM ? 1 : o.steps;
