@@ -36,6 +36,7 @@ struct MemoryStats {
   size_t planned_bytes = 0;  // the sum of the buffers placed in it
   int buffers = 0;           // buffers (in-place chains counted once)
   int in_place = 0;          // buffers written over their input
+  size_t arenas_total_bytes = 0;  // every arena allocated (one per run that was in flight at once)
 };
 
 // Time spent in one node over the runs since the session was created (or the profile reset).
@@ -76,8 +77,9 @@ class Session {
   std::vector<ValueInfo> inputs() const;  // runtime inputs, initializers excluded
   int threads() const;
 
-  // Runs with named feeds; returns outputs in graph order. Concurrent calls on one session wait
-  // for each other (kernels keep per-session state); use one session per concurrent caller.
+  // Runs with named feeds; returns outputs in graph order. Safe to call from several threads at
+  // once: the runs share weights and plans, each uses its own activation arena and scratch, and
+  // each runs on `threads` threads of the calling thread's own team.
   Result<std::vector<Tensor>> run(const std::map<std::string, Tensor>& feeds);
 
   // Per-node times (SessionOptions::profile), subgraph nodes included, in execution order.

@@ -18,9 +18,19 @@ size_t padded_bytes(DType dtype, const Shape& shape) {
 struct ArenaPlan {
   std::vector<size_t> bytes;     // per request, in order
   std::vector<int64_t> offsets;  // -1: from the pool
-  std::shared_ptr<void> arena;
   size_t arena_bytes = 0;
+  std::vector<std::shared_ptr<void>> idle;  // arenas no run holds (guarded by the planner's mutex)
+  size_t arenas = 0;                        // allocated, idle or not
 };
+
+namespace {
+std::shared_ptr<void> new_arena(size_t bytes) {
+  if (bytes == 0) return {};
+  void* mem = std::aligned_alloc(64, bytes);
+  if (!mem) return {};
+  return std::shared_ptr<void>(mem, [](void* q) { std::free(q); });
+}
+}  // namespace
 
 // What a recording run saw of each request.
 struct MemoryPlanner::Run::Recording {
@@ -49,9 +59,31 @@ bool MemoryPlanner::in_place_op(const std::string& op) {
 MemoryPlanner::Run::Run(MemoryPlanner& planner, std::string signature, BufferPool& pool,
                         const std::vector<bool>* in_place_nodes)
     : planner_(planner), signature_(std::move(signature)), pool_(pool), in_place_nodes_(in_place_nodes) {
+  std::lock_guard<std::mutex> lock(planner_.mu_);
   auto it = planner_.plans_.find(signature_);
-  if (it != planner_.plans_.end()) plan_ = it->second.get();
-  else rec_ = std::make_shared<Recording>();
+  if (it == planner_.plans_.end()) {
+    rec_ = std::make_shared<Recording>();
+    return;
+  }
+  plan_ = it->second;
+  if (!plan_->idle.empty()) {
+    arena_ = std::move(plan_->idle.back());
+    plan_->idle.pop_back();
+    return;
+  }
+  arena_ = new_arena(plan_->arena_bytes);
+  if (arena_ || plan_->arena_bytes == 0) {
+    ++plan_->arenas;
+  } else {
+    plan_.reset();  // out of memory for another arena: this run takes its buffers from the pool
+  }
+}
+
+void MemoryPlanner::Run::release() {
+  if (!plan_) return;
+  std::lock_guard<std::mutex> lock(planner_.mu_);
+  if (arena_) plan_->idle.push_back(std::move(arena_));
+  plan_.reset();
 }
 
 void MemoryPlanner::Run::set_node(int i) {
@@ -61,6 +93,7 @@ void MemoryPlanner::Run::set_node(int i) {
 
 MemoryPlanner::Run::~Run() {
   if (rec_) rec_->finished = true;
+  release();
 }
 
 Tensor MemoryPlanner::Run::allocate(DType dtype, Shape shape, bool zero, const std::vector<const Tensor*>& inputs) {
@@ -72,9 +105,9 @@ Tensor MemoryPlanner::Run::allocate(DType dtype, Shape shape, bool zero, const s
       return pool_.tensor(dtype, std::move(shape), zero);
     }
     if (plan_->offsets[k] < 0) return pool_.tensor(dtype, std::move(shape), zero);
-    void* p = static_cast<char*>(plan_->arena.get()) + plan_->offsets[k];
+    void* p = static_cast<char*>(arena_.get()) + plan_->offsets[k];
     if (zero) std::memset(p, 0, bytes);
-    return Tensor(dtype, std::move(shape), std::shared_ptr<void>(plan_->arena, p), p);
+    return Tensor(dtype, std::move(shape), std::shared_ptr<void>(arena_, p), p);
   }
   if (!rec_) return pool_.tensor(dtype, std::move(shape), zero);
   Tensor t = pool_.tensor(dtype, std::move(shape), zero);
@@ -110,15 +143,23 @@ Tensor MemoryPlanner::Run::allocate(DType dtype, Shape shape, bool zero, const s
 void MemoryPlanner::Run::finish(std::vector<Tensor>& outputs) {
   if (plan_) {
     // Defensive: an output must never point into the arena (the next run would overwrite it).
-    const char* lo = static_cast<const char*>(plan_->arena.get());
+    const char* lo = static_cast<const char*>(arena_.get());
     for (Tensor& t : outputs) {
       const char* p = static_cast<const char*>(t.raw());
-      if (t.defined() && p >= lo && p < lo + plan_->arena_bytes) t = t.clone();
+      if (t.defined() && lo && p >= lo && p < lo + plan_->arena_bytes) t = t.clone();
     }
     if (mismatch_ || next_ != plan_->bytes.size()) {
-      planner_.plans_.erase(signature_);
-      planner_.stats_ = {};
+      std::lock_guard<std::mutex> lock(planner_.mu_);
+      auto it = planner_.plans_.find(signature_);
+      if (it != planner_.plans_.end() && it->second == plan_) {
+        planner_.plans_.erase(it);
+        planner_.stats_ = {};
+      }
+      arena_.reset();
+      plan_.reset();
+      return;
     }
+    release();
     return;
   }
   if (!rec_) return;
@@ -179,7 +220,7 @@ void MemoryPlanner::Run::finish(std::vector<Tensor>& outputs) {
     planned += s->bytes;
     placed.push_back(s);
   }
-  auto plan = std::make_unique<ArenaPlan>();
+  auto plan = std::make_shared<ArenaPlan>();
   for (int i = 0; i < n; ++i) {
     const auto& b = bufs[static_cast<size_t>(i)];
     plan->bytes.push_back(b.bytes);
@@ -187,13 +228,30 @@ void MemoryPlanner::Run::finish(std::vector<Tensor>& outputs) {
   }
   plan->arena_bytes = arena_bytes;
   if (arena_bytes > 0) {
-    void* mem = std::aligned_alloc(64, arena_bytes);
-    if (!mem) return;  // no plan: later runs keep using the pool
-    plan->arena = std::shared_ptr<void>(mem, [](void* q) { std::free(q); });
+    std::shared_ptr<void> first = new_arena(arena_bytes);
+    if (!first) return;  // no plan: later runs keep using the pool
+    plan->idle.push_back(std::move(first));
+    plan->arenas = 1;
   }
-  planner_.stats_ = {arena_bytes, planned, static_cast<int>(spans.size()), in_place};
-  planner_.plans_[signature_] = std::move(plan);
+  {
+    // Runs that recorded the same signature concurrently: the last one's plan stays.
+    std::lock_guard<std::mutex> lock(planner_.mu_);
+    planner_.stats_ = {arena_bytes, planned, static_cast<int>(spans.size()), in_place};
+    planner_.plans_[signature_] = std::move(plan);
+  }
   pool_.trim();  // the recording's buffers: the arena replaces them
+}
+
+MemoryPlanner::Stats MemoryPlanner::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+size_t MemoryPlanner::allocated_arena_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t total = 0;
+  for (auto& [sig, plan] : plans_) total += plan->arenas * plan->arena_bytes;
+  return total;
 }
 
 }  // namespace sz0

@@ -15,6 +15,10 @@
 //
 // Graphs with subgraphs (If, Loop, Scan) are not planned: which branch runs, and so which
 // buffers stay alive, depends on data.
+//
+// Concurrent runs share the plan (its layout is read-only once built) but never an arena: each
+// run takes an idle arena of the plan or allocates another, and gives it back when it ends. So
+// K requests in flight cost K arenas, and a single caller keeps reusing one.
 #pragma once
 
 #include "runtime/buffer_pool.h"
@@ -24,6 +28,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -64,17 +69,22 @@ class MemoryPlanner {
     BufferPool& pool_;
     const std::vector<bool>* in_place_nodes_;
     int node_ = -1;
-    std::shared_ptr<Recording> rec_;  // set while recording
-    ArenaPlan* plan_ = nullptr;       // set while replaying
+    std::shared_ptr<Recording> rec_;      // set while recording
+    std::shared_ptr<ArenaPlan> plan_;     // set while replaying
+    std::shared_ptr<void> arena_;         // this run's arena (of plan_)
+    void release();
     size_t next_ = 0;
     bool mismatch_ = false;
   };
 
-  Stats stats() const { return stats_; }
+  Stats stats() const;
+  // Arenas allocated over all plans (idle and in use): the footprint under concurrency.
+  size_t allocated_arena_bytes() const;
 
  private:
   friend class Run;
-  std::map<std::string, std::unique_ptr<ArenaPlan>> plans_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<ArenaPlan>> plans_;
   Stats stats_;
 };
 

@@ -32,8 +32,12 @@ struct CompiledGraph;
 // The last input signature a node saw and the output types inference gave for it. Inference
 // reads input types and the values of small inputs (shapes, axes, scales), so a match on types
 // plus the bytes of every input up to kKeyBytes reproduces its answer without running it.
+// Concurrent runs share it through a try-lock: a run that finds it busy infers for itself.
 struct InferCache {
   static constexpr size_t kKeyBytes = 512;
+  std::mutex busy;
+  bool try_lock() { return busy.try_lock(); }
+  void unlock() { busy.unlock(); }
   bool valid = false;
   std::vector<DType> dtypes;
   std::vector<Shape> shapes;
@@ -81,8 +85,8 @@ struct CompiledNode {
   std::vector<int> free_after;  // slots whose last use is this node
   std::string_view kernel_name;
   bool cacheable = false;  // no subgraphs: inference depends on the inputs alone
-  mutable InferCache infer_cache;
-  mutable double profile_ms = 0;  // SessionOptions::profile
+  std::unique_ptr<InferCache> infer_cache = std::make_unique<InferCache>();
+  mutable double profile_ms = 0;  // SessionOptions::profile (guarded by Impl::profile_mu)
   mutable int64_t profile_calls = 0;
 };
 
@@ -138,7 +142,9 @@ struct Session::Impl {
   Model model;
   int threads = 1;
   bool profile = false;
-  std::mutex run_mutex;  // one run at a time: kernels and caches keep per-session state
+  // Runs may be concurrent: kernels keep per-shape plans under their own locks and per-run
+  // scratch per thread, each run takes its own arena, and these guard what runs share.
+  std::mutex profile_mu;
   std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>();
   MemoryPlanner planner;            // the main graph's arenas
   bool plan_memory = false;         // SessionOptions::plan_memory, and the main graph has no subgraphs
@@ -306,9 +312,13 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
         return error("{}: input '{}' has no value", node.label(), node.inputs[i]);
       ctx.inputs_.push_back(t);
     }
-    if (cn.cacheable && cn.infer_cache.matches(ctx.inputs_)) {
-      ctx.inferred_ = cn.infer_cache.outputs;
-    } else {
+    bool cached = false;
+    if (cn.cacheable && cn.infer_cache->try_lock()) {
+      cached = cn.infer_cache->matches(ctx.inputs_);
+      if (cached) ctx.inferred_ = cn.infer_cache->outputs;
+      cn.infer_cache->unlock();
+    }
+    if (!cached) {
       ops::InferContext ictx(node, cn.opset);
       for (const Tensor* t : ctx.inputs_) {
         ictx.inputs.push_back(t ? TypeInfo::of(*t) : TypeInfo{});
@@ -318,7 +328,10 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
       bool known = true;
       for (size_t i = 0; i < node.outputs.size(); ++i)
         if (node.has_output(i) && (i >= ictx.outputs.size() || !ictx.outputs[i].fully_known())) known = false;
-      if (cn.cacheable && known) cn.infer_cache.store(ctx.inputs_, ictx.outputs);
+      if (cn.cacheable && known && cn.infer_cache->try_lock()) {
+        cn.infer_cache->store(ctx.inputs_, ictx.outputs);
+        cn.infer_cache->unlock();
+      }
       ctx.inferred_ = std::move(ictx.outputs);
     }
     ctx.outputs_.resize(node.outputs.size());
@@ -327,7 +340,9 @@ Result<std::vector<Tensor>> Session::Impl::execute(const CompiledGraph& cg, std:
     if (profile) {
       const auto t0 = std::chrono::steady_clock::now();
       SZ0_TRY(cn.kernel->run(ctx));
-      cn.profile_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::lock_guard<std::mutex> lock(profile_mu);
+      cn.profile_ms += ms;
       ++cn.profile_calls;
     } else {
       SZ0_TRY(cn.kernel->run(ctx));
@@ -412,6 +427,7 @@ int Session::threads() const { return impl_->threads; }
 
 std::vector<NodeProfile> Session::profile() const {
   std::vector<NodeProfile> out;
+  std::lock_guard<std::mutex> lock(impl_->profile_mu);
   for (const CompiledNode* cn : impl_->all_nodes)
     out.push_back({cn->node->name, cn->node->op_type, std::string(cn->kernel_name), cn->profile_ms, cn->profile_calls});
   return out;
@@ -419,10 +435,11 @@ std::vector<NodeProfile> Session::profile() const {
 
 MemoryStats Session::memory_stats() const {
   const MemoryPlanner::Stats st = impl_->planner.stats();
-  return {st.arena_bytes, st.planned_bytes, st.buffers, st.in_place};
+  return {st.arena_bytes, st.planned_bytes, st.buffers, st.in_place, impl_->planner.allocated_arena_bytes()};
 }
 
 void Session::reset_profile() {
+  std::lock_guard<std::mutex> lock(impl_->profile_mu);
   for (const CompiledNode* cn : impl_->all_nodes) {
     cn->profile_ms = 0;
     cn->profile_calls = 0;
@@ -469,8 +486,7 @@ Result<std::vector<Tensor>> Session::run(const std::map<std::string, Tensor>& fe
     SZ0_TRY(check_feed(v, it->second));
     inputs[i] = it->second;
   }
-  std::lock_guard<std::mutex> lock(impl_->run_mutex);
-  omp_set_num_threads(impl_->threads);
+  omp_set_num_threads(impl_->threads);  // per calling thread
   return impl_->execute(*impl_->main, std::move(inputs), nullptr);
 }
 

@@ -12,6 +12,7 @@
 //   activation_params (floats) LeakyRelu: alpha; Clip: min, max; HardSigmoid: alpha, beta
 //   affine (floats)     [a, b]: y = a·y + b after the activation
 #include "ops/conv_geometry.h"
+#include "ops/dnnl_scratch.h"
 #include "ops/nn/blocked_conv_gemm.h"
 #include "ops/internal.h"
 #include "ops/shape_util.h"
@@ -109,46 +110,53 @@ class BlockedConv final : public Kernel {
       return {};
     }
     thread_local dnnl::stream stream(cpu_engine());
-    p->src.set_data_handle(const_cast<void*>(x.raw()));
-    p->dst.set_data_handle(y.raw());
-    const bool staged = p->staged_dst.get(true) != nullptr;
+    auto& eng = cpu_engine();
+    // Memory objects and temporaries per call: the plan is shared by concurrent runs.
+    const dnnl::memory x_mem(p->src_md, eng, const_cast<void*>(x.raw()));
+    const dnnl::memory y_mem(p->dst_md, eng, y.raw());
+    dnnl::memory src = x_mem, dst = y_mem;
+    if (p->staged) dst = thread_scratch(p->plain_dst_md, eng, ScratchSlot::Destination);
     if (has_sum_) {
       // The sum post-op accumulates into the destination: start it from the residual.
       const Tensor& r = ctx.in(3);
       if (r.shape() != y.shape()) return ctx.fail("residual {} differs from the output {}", shape_str(r.shape()), shape_str(y.shape()));
-      if (staged) {
-        p->residual.set_data_handle(const_cast<void*>(r.raw()));
-        p->residual_to_plain.execute(stream, p->residual, p->staged_dst);
-      } else {
-        std::memcpy(y.raw(), r.raw(), y.nbytes());
-      }
+      if (p->staged) p->residual_to_plain.execute(stream, dnnl::memory(p->dst_md, eng, const_cast<void*>(r.raw())), dst);
+      else std::memcpy(y.raw(), r.raw(), y.nbytes());
     }
-    if (staged && p->staged_src.get(true)) p->to_plain.execute(stream, p->src, p->staged_src);
-    if (p->padded_src.get(true)) p->to_padded.execute(stream, p->src, p->padded_interior);
-    const dnnl::memory& src = staged && p->staged_src.get(true) ? p->staged_src : p->padded_src.get(true) ? p->padded_src : p->src;
-    const dnnl::memory& dst = staged ? p->staged_dst : p->dst;
+    if (p->staged && p->to_plain) {
+      src = thread_scratch(p->plain_src_md, eng, ScratchSlot::Source);
+      p->to_plain.execute(stream, x_mem, src);
+    } else if (p->to_padded) {
+      // The border must read as zeros: the buffer is this thread's and other kernels use it.
+      src = thread_scratch(p->padded_md, eng, ScratchSlot::Source);
+      std::memset(src.get_data_handle(), 0, p->padded_md.get_size());
+      p->to_padded.execute(stream, x_mem, dnnl::memory(p->interior_md, eng, src.get_data_handle()));
+    }
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, dst}};
     if (b_.defined()) args.emplace(DNNL_ARG_BIAS, bias_);
+    add_thread_scratchpad(args, p->pd.scratchpad_desc(), eng);
     p->conv.execute(stream, args);
-    if (staged) p->to_blocked.execute(stream, p->staged_dst, p->dst);
+    if (p->staged) p->to_blocked.execute(stream, dst, y_mem);
     stream.wait();
     return {};
   }
 
  private:
+  // Immutable once built: concurrent runs read it.
   struct Plan {
     dnnl::convolution_forward::primitive_desc pd;
     dnnl::convolution_forward conv;
     dnnl::memory::desc src_md, dst_md, plain_src_md, plain_dst_md, user_w_md;
     std::unique_ptr<ConvGemm> gemm;  // set: the GEMM path runs it instead of oneDNN
-    dnnl::memory padded_src, padded_interior;  // input with its padding as zeros, and its interior
-    dnnl::reorder to_padded;
-    dnnl::memory src, dst, weights;
+    // Input with its padding as zeros (padded_md) and its interior: to_padded set.
+    dnnl::memory::desc padded_md, interior_md;
+    ThreadSafeReorder to_padded;
+    dnnl::memory weights;
     Shape out_shape;
     // Staged plan, for shapes oneDNN has no optimized blocked kernel for: the convolution runs
     // on plain copies (its GEMM-based kernel) between two reorders.
-    dnnl::memory staged_src, staged_dst, residual;
-    dnnl::reorder to_plain, to_blocked, residual_to_plain;
+    bool staged = false;
+    ThreadSafeReorder to_plain, to_blocked, residual_to_plain;
   };
 
   Result<Plan*> prepare(const Shape& xs) {
@@ -201,6 +209,7 @@ class BlockedConv final : public Kernel {
     const tag user_w_tag = nd == 1 ? (group_ == 1 ? tag::oiw : tag::goiw) : (group_ == 1 ? tag::oihw : tag::goihw);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post_ops_);
+    use_caller_scratchpad(attr);
     const tag blocked_tag = nd == 1 ? tag::nCw8c : tag::nChw8c;
     const tag plain_tag = nd == 1 ? tag::ncw : tag::nchw;
     // `prepad`: the convolution reads a copy of the input with the padding written out as zeros,
@@ -222,11 +231,9 @@ class BlockedConv final : public Kernel {
           pl[d] = pr[d] = 0;
         }
         src_md = dnnl::memory::desc(padded, dt::f32, blocked_in_ ? blocked_tag : plain_tag);
-        plan.padded_src = dnnl::memory(src_md, eng);
-        std::memset(plan.padded_src.get_data_handle(), 0, src_md.get_size());
-        const dnnl::memory interior(src_md.submemory_desc(sd, offsets), eng, plan.padded_src.get_data_handle());
-        plan.to_padded = dnnl::reorder(dnnl::memory(plan.src_md, eng, DNNL_MEMORY_NONE), interior);
-        plan.padded_interior = interior;
+        plan.padded_md = src_md;
+        plan.interior_md = src_md.submemory_desc(sd, offsets);
+        plan.to_padded = ThreadSafeReorder(plan.src_md, plan.interior_md, eng);
       }
       const dnnl::memory::desc dst_md = blocked_io ? plan.dst_md : plan.plain_dst_md;
       const dnnl::memory::desc w_any(wd, dt::f32, tag::any);
@@ -251,21 +258,13 @@ class BlockedConv final : public Kernel {
         // The reference implementation is orders of magnitude slower than staging through
         // the plain layout (its GEMM-based kernel).
         plan = build(false, false);
-        if (blocked_in_) {
-          plan.staged_src = dnnl::memory(plan.plain_src_md, eng);
-          plan.to_plain = dnnl::reorder(dnnl::memory(plan.src_md, eng, DNNL_MEMORY_NONE), plan.staged_src);
-        }
-        plan.staged_dst = dnnl::memory(plan.plain_dst_md, eng);
-        if (has_sum_) {
-          plan.residual = dnnl::memory(plan.dst_md, eng, DNNL_MEMORY_NONE);
-          plan.residual_to_plain = dnnl::reorder(plan.residual, plan.staged_dst);
-        }
-        plan.to_blocked = dnnl::reorder(plan.staged_dst, dnnl::memory(plan.dst_md, eng, DNNL_MEMORY_NONE));
+        plan.staged = true;
+        if (blocked_in_) plan.to_plain = ThreadSafeReorder(plan.src_md, plan.plain_src_md, eng);
+        if (has_sum_) plan.residual_to_plain = ThreadSafeReorder(plan.dst_md, plan.plain_dst_md, eng);
+        plan.to_blocked = ThreadSafeReorder(plan.plain_dst_md, plan.dst_md, eng);
       }
       const auto& pd = plan.pd;
       plan.conv = dnnl::convolution_forward(pd);
-      plan.src = dnnl::memory(plan.src_md, eng, DNNL_MEMORY_NONE);
-      plan.dst = dnnl::memory(plan.dst_md, eng, DNNL_MEMORY_NONE);
       // Weights in the primitive's layout, reordered once per distinct layout.
       if (!weights_.get(true) || weights_.get_desc() != pd.weights_desc()) {
         dnnl::memory user(plan.user_w_md, eng, const_cast<void*>(w_.raw()));

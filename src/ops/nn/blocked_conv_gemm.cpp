@@ -33,13 +33,15 @@ void ConvGemm::run(const float* x, const float* residual, float* y, int threads)
   const ConvGemmShape& s = s_;
   const int64_t k = s.kh * s.kw * s.c, cb = s.c / B, mb = s.m / B;
   const int64_t pos = s.n * s.oh * s.ow;
-  col_.resize(static_cast<size_t>(pos * k));
-  out_.resize(static_cast<size_t>(pos * s.m));
+  // Scratch per calling thread: concurrent runs of one session share this kernel.
+  thread_local std::vector<float> col_buf, out_buf;
+  col_buf.resize(static_cast<size_t>(pos * k));
+  out_buf.resize(static_cast<size_t>(pos * s.m));
   // Gather: row p holds, for each kernel tap, the C input channels at that tap (zeros outside).
   for (int64_t n = 0; n < s.n; ++n)
     for (int64_t oy = 0; oy < s.oh; ++oy)
       for (int64_t ox = 0; ox < s.ow; ++ox) {
-        float* row = col_.data() + ((n * s.oh + oy) * s.ow + ox) * k;
+        float* row = col_buf.data() + ((n * s.oh + oy) * s.ow + ox) * k;
         for (int64_t ty = 0; ty < s.kh; ++ty) {
           const int64_t iy = oy * s.sh - s.pt + ty * s.dh;
           for (int64_t tx = 0; tx < s.kw; ++tx, row += s.c) {
@@ -55,7 +57,7 @@ void ConvGemm::run(const float* x, const float* residual, float* y, int threads)
       }
   kernels::SgemmEpilogue ep;
   ep.bias = bias_;
-  kernels::sgemm_packed(pos, col_.data(), k, *w_, out_.data(), s.m, ep, threads);
+  kernels::sgemm_packed(pos, col_buf.data(), k, *w_, out_buf.data(), s.m, ep, threads);
   // Scatter into [N, M/8, OH, OW, 8], adding the residual on the way.
   const int64_t hw = s.oh * s.ow;
   for (int64_t n = 0; n < s.n; ++n)
@@ -63,7 +65,7 @@ void ConvGemm::run(const float* x, const float* residual, float* y, int threads)
       float* dst = y + (n * mb + b) * hw * B;
       const float* res = residual ? residual + (n * mb + b) * hw * B : nullptr;
       for (int64_t p = 0; p < hw; ++p) {
-        const float* src = out_.data() + (n * hw + p) * s.m + b * B;
+        const float* src = out_buf.data() + (n * hw + p) * s.m + b * B;
         for (int64_t l = 0; l < B; ++l) dst[p * B + l] = src[l] + (res ? res[p * B + l] : 0.0f);
       }
     }

@@ -43,7 +43,6 @@ class ConvGemm {
   const kernels::PackedB* w_;
   const float* bias_;
   std::optional<UnaryStep> act_, affine_;
-  std::vector<float> col_, out_;  // scratch: im2col rows, GEMM result
 };
 
 }  // namespace sz0::ops::nn

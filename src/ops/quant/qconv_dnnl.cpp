@@ -21,6 +21,7 @@
 // where y = act(x_scale · w_scale[m] · Σ (X - x_zero_point) · W + B[m]).
 #include "kernels/parallel.h"
 #include "ops/internal.h"
+#include "ops/dnnl_scratch.h"
 #include "ops/quant/qdnnl.h"
 #include "ops/quant/qfew.h"
 #include "ops/quant/quant_util.h"
@@ -118,13 +119,14 @@ Result<QConvParams> parse_params(const Node& node, const Tensor& w, const Tensor
   return p;
 }
 
+// Immutable once built: concurrent runs read it (their buffers are per call or per thread).
 struct Plan {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward conv;
   dnnl::memory weights;  // in this primitive's layout (shared with plans of the same layout)
-  dnnl::memory user_src, user_dst, src, dst;  // user_*: NC(H)W; src, dst: channels last
-  dnnl::memory src_as_input;                   // src's buffer typed as the input (int8 input)
-  dnnl::reorder to_nhwc, to_nchw;
+  dnnl::memory::desc user_src_md, user_dst_md;  // X and Y as they arrive: NC(H)W or channels last
+  dnnl::memory::desc src_as_input_md;           // the primitive's source typed as the input (int8 input)
+  ThreadSafeReorder to_nhwc, to_nchw;
   Shape out_shape;  // as stored (channels last when dst_channels_last)
   bool src_last = false, dst_last = false;
   // Without VNNI oneDNN halves the weights for an int8 source (losing their last bit): an int8
@@ -158,6 +160,7 @@ std::optional<Plan> build_plan(const Node& node, const QConvParams& p, DType xt,
   }
   const tag plain = nd == 1 ? tag::ncw : tag::nchw, last = nd == 1 ? tag::nwc : tag::nhwc;
   dnnl::primitive_attr attr;
+  use_caller_scratchpad(attr);
   attr.set_output_scales(p.out_scales.size() == 1 ? 0 : 1 << 1, p.out_scales);
   const bool flip = xt == DType::Int8;
   const int32_t src_zp = flip ? p.x_zp + 128 : p.x_zp;
@@ -176,23 +179,17 @@ std::optional<Plan> build_plan(const Node& node, const QConvParams& p, DType xt,
     plan.pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng);
     if (is_reference_impl(plan.pd.impl_info_str())) return std::nullopt;
     plan.conv = dnnl::convolution_forward(plan.pd);
-    plan.user_src = dnnl::memory(dnnl::memory::desc(src_dims, *src_dt, plain), eng, DNNL_MEMORY_NONE);
-    plan.user_dst = dnnl::memory(dnnl::memory::desc(dst_dims, *dst_dt, plain), eng, DNNL_MEMORY_NONE);
-    plan.src = dnnl::memory(plan.pd.src_desc(), eng);
-    plan.dst = dnnl::memory(plan.pd.dst_desc(), eng);
-    plan.src_as_input = dnnl::memory(dnnl::memory::desc(src_dims, *src_dt, last), eng, plan.src.get_data_handle());
-    plan.to_nhwc = dnnl::reorder(plan.user_src, plan.src_as_input);
-    plan.flip_sign = flip;
-    plan.src_zp = src_zp;
-    plan.to_nchw = dnnl::reorder(plan.dst, plan.user_dst);
     plan.src_last = node.attr_int("src_channels_last", 0) != 0;
     plan.dst_last = node.attr_int("dst_channels_last", 0) != 0;
-    if (plan.src_last) {
-      // X arrives channels last: a copy only when int8 must be shifted to uint8 (in place on the
-      // plan's buffer); uint8 is read where it lies.
-      plan.user_src = dnnl::memory(dnnl::memory::desc(src_dims, *src_dt, last), eng, DNNL_MEMORY_NONE);
-      plan.to_nhwc = dnnl::reorder(plan.user_src, plan.src_as_input);
-    }
+    // X arriving channels last is copied only when int8 must be shifted to uint8 (in place on
+    // the copy); uint8 is read where it lies.
+    plan.user_src_md = dnnl::memory::desc(src_dims, *src_dt, plan.src_last ? last : plain);
+    plan.user_dst_md = dnnl::memory::desc(dst_dims, *dst_dt, plain);
+    plan.src_as_input_md = dnnl::memory::desc(src_dims, *src_dt, last);
+    plan.to_nhwc = ThreadSafeReorder(plan.user_src_md, plan.src_as_input_md, eng);
+    plan.to_nchw = ThreadSafeReorder(plan.pd.dst_desc(), plan.user_dst_md, eng);
+    plan.flip_sign = flip;
+    plan.src_zp = src_zp;
     plan.out_shape = Shape(dst_dims.begin(), dst_dims.end());
     if (plan.dst_last) plan.out_shape = to_channels_last(plan.out_shape);
     return plan;
@@ -290,20 +287,23 @@ class QConv final : public Kernel {
     if (y.shape() != p->out_shape || y.dtype() != p_.out_type)
       return ctx.fail("output {} differs from the plan's {}", shape_str(y.shape()), shape_str(p->out_shape));
     auto& stream = dnnl_thread_stream();
-    dnnl::memory src = p->src;
+    auto& eng = dnnl_cpu_engine();
+    dnnl::memory src;
     if (p->src_last && !p->flip_sign) {
-      src = dnnl::memory(p->pd.src_desc(), dnnl_cpu_engine(), const_cast<void*>(x.raw()));
+      src = dnnl::memory(p->pd.src_desc(), eng, const_cast<void*>(x.raw()));
     } else {
-      p->user_src.set_data_handle(const_cast<void*>(x.raw()));
-      p->to_nhwc.execute(stream, p->user_src, p->src_as_input);
+      src = thread_scratch(p->pd.src_desc(), eng, ScratchSlot::Source);
+      p->to_nhwc.execute(stream, dnnl::memory(p->user_src_md, eng, const_cast<void*>(x.raw())),
+                         dnnl::memory(p->src_as_input_md, eng, src.get_data_handle()));
     }
     if (p->flip_sign) {
       stream.wait();
-      uint8_t* v = static_cast<uint8_t*>(p->src.get_data_handle());
+      uint8_t* v = static_cast<uint8_t*>(src.get_data_handle());
       const int64_t n = x.numel();
       for (int64_t i = 0; i < n; ++i) v[i] ^= 0x80u;
     }
-    dnnl::memory dst = p->dst_last ? dnnl::memory(p->pd.dst_desc(), dnnl_cpu_engine(), y.raw()) : p->dst;
+    dnnl::memory dst = p->dst_last ? dnnl::memory(p->pd.dst_desc(), eng, y.raw())
+                                   : thread_scratch(p->pd.dst_desc(), eng, ScratchSlot::Destination);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, dst}};
     if (bias_.get(true)) args.emplace(DNNL_ARG_BIAS, bias_);
     // The call's own zero point, not stored in the plan.
@@ -314,11 +314,9 @@ class QConv final : public Kernel {
     else if (p->src_zp != 0)
       args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, p->src_zp_mem);
     if (y_zp_ != 0) args.emplace(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, y_zp_mem_);
+    add_thread_scratchpad(args, p->pd.scratchpad_desc(), eng);
     p->conv.execute(stream, args);
-    if (!p->dst_last) {
-      p->user_dst.set_data_handle(y.raw());
-      p->to_nchw.execute(stream, p->dst, p->user_dst);
-    }
+    if (!p->dst_last) p->to_nchw.execute(stream, dst, dnnl::memory(p->user_dst_md, eng, y.raw()));
     stream.wait();
     return {};
   }

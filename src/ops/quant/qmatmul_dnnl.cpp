@@ -18,6 +18,7 @@
 //   x_zero_point) · W + B[j]).
 #include "kernels/parallel.h"
 #include "ops/internal.h"
+#include "ops/dnnl_scratch.h"
 #include "ops/quant/qdnnl.h"
 #include "ops/quant/qfew.h"
 #include "ops/quant/quant_util.h"
@@ -116,6 +117,7 @@ std::optional<Plan> build_plan(const MatMulParams& p, int64_t rows) {
   const auto dst_dt = dnnl_type(p.out_type);
   if (!dst_dt || rows <= 0) return std::nullopt;
   dnnl::primitive_attr attr;
+  use_caller_scratchpad(attr);
   const int mask = p.w_scales.size() > 1 ? 1 << 1 : 0;
   if (p.dynamic) attr.set_output_scales(mask, {DNNL_RUNTIME_F32_VAL});
   else attr.set_output_scales(mask, mask ? p.out_scales : std::vector<float>{p.out_scales[0]});
@@ -226,6 +228,7 @@ class QMatMul final : public Kernel {
     } else {
       args.emplace(DNNL_ARG_BIAS, bias_for(a_zp));
     }
+    add_thread_scratchpad(args, plan->pd.scratchpad_desc(), eng);
     plan->mm.execute(stream, args);
     stream.wait();
     return {};

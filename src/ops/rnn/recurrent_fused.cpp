@@ -88,15 +88,24 @@ class FusedKernel final : public Kernel {
   std::vector<float> w_;
   std::vector<float> bias_;  // [D * G * Hp]: the biases X·Wᵀ starts from
   std::vector<kernels::RnnCellWeights> cells_;  // per direction
-  // Workspace, grown on demand and kept between runs.
-  std::vector<float> xw_, state_, work_;
-  std::vector<char> active_;
-  std::vector<int64_t> lens_;
 };
+
+// Workspace per calling thread (concurrent runs share the kernel), grown on demand and kept
+// between runs.
+struct FusedWorkspace {
+  std::vector<float> xw, state, work;
+  std::vector<char> active;
+  std::vector<int64_t> lens;
+};
+FusedWorkspace& fused_workspace() {
+  thread_local FusedWorkspace ws;
+  return ws;
+}
 
 constexpr const char* kStateNames[] = {"initial_h", "initial_c"};
 
 Status FusedKernel::run(KernelContext& ctx) {
+  FusedWorkspace& ws = fused_workspace();
   if (ctx.num_inputs() < 3 || !ctx.has_input(0)) return ctx.fail("inputs X, W and R are required");
   const Tensor& X = ctx.in(0);
   if (X.dtype() != DType::Float) return ctx.fail("X has type {}, W has float", dtype_name(X.dtype()));
@@ -107,14 +116,14 @@ Status FusedKernel::run(KernelContext& ctx) {
   auto present = [&](size_t i) { return i < ctx.num_inputs() ? ctx.input(i) : nullptr; };
 
   const Tensor* L = present(4);
-  lens_.assign(static_cast<size_t>(N), S);
+  ws.lens.assign(static_cast<size_t>(N), S);
   if (L) {
     if (!dtype_is_int(L->dtype())) return ctx.fail("sequence_lens must be int32, got {}", dtype_name(L->dtype()));
     if (L->rank() != 1 || L->dim(0) != N)
       return ctx.fail("sequence_lens has shape {}, expected {}", shape_str(L->shape()), N);
     for (int64_t b = 0; b < N; ++b) {
-      lens_[b] = L->get_int64(b);
-      if (lens_[b] < 0 || lens_[b] > S) return ctx.fail("sequence_lens[{}] = {} is outside [0, {}]", b, lens_[b], S);
+      ws.lens[b] = L->get_int64(b);
+      if (ws.lens[b] < 0 || ws.lens[b] > S) return ctx.fail("sequence_lens[{}] = {} is outside [0, {}]", b, ws.lens[b], S);
     }
   }
   const Shape state_shape = layout == 0 ? Shape{D_, N, H} : Shape{N, D_, H};
@@ -130,9 +139,9 @@ Status FusedKernel::run(KernelContext& ctx) {
 
   // X·Wᵀ + biases for all steps and directions: row (t, b) in X's own order.
   const int64_t ldx = D_ * G_ * Hp, rows = S * N;
-  if (xw_.size() < static_cast<size_t>(rows * ldx)) xw_.resize(static_cast<size_t>(rows * ldx));
-  for (int64_t r = 0; r < rows; ++r) std::memcpy(xw_.data() + r * ldx, bias_.data(), sizeof(float) * ldx);
-  kernels::gemm_f32(false, true, rows, ldx, I_, 1.0f, X.data<float>(), I_, w_.data(), I_, 1.0f, xw_.data(), ldx);
+  if (ws.xw.size() < static_cast<size_t>(rows * ldx)) ws.xw.resize(static_cast<size_t>(rows * ldx));
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(ws.xw.data() + r * ldx, bias_.data(), sizeof(float) * ldx);
+  kernels::gemm_f32(false, true, rows, ldx, I_, 1.0f, X.data<float>(), I_, w_.data(), I_, 1.0f, ws.xw.data(), ldx);
   const int64_t row_t = layout == 0 ? N : 1;  // rows between steps
   const int64_t row_b = layout == 0 ? 1 : S;  // rows between batch entries
 
@@ -142,18 +151,18 @@ Status FusedKernel::run(KernelContext& ctx) {
   float* yc = want_c ? ctx.output(2).data<float>() : nullptr;
   auto state_at = [&](int64_t d, int64_t b) { return layout == 0 ? (d * N + b) * H : (b * D_ + d) * H; };
 
-  state_.assign(static_cast<size_t>(3 * N * Hp), 0.0f);  // h, the next h, c
-  active_.resize(static_cast<size_t>(N));
+  ws.state.assign(static_cast<size_t>(3 * N * Hp), 0.0f);  // h, the next h, c
+  ws.active.resize(static_cast<size_t>(N));
   if (N > 0) {
     const size_t work = static_cast<size_t>(kernels::rnn_step_work_floats(cells_[0], N));
-    if (work_.size() < work) work_.resize(work);
+    if (ws.work.size() < work) ws.work.resize(work);
   }
   for (int64_t d = 0; d < D_; ++d) {
     const bool reverse = at_.reverse || d == 1;
-    float* h = state_.data();
+    float* h = ws.state.data();
     float* h_next = h + N * Hp;
     float* c = h_next + N * Hp;
-    std::fill(state_.begin(), state_.end(), 0.0f);
+    std::fill(ws.state.begin(), ws.state.end(), 0.0f);
     for (int64_t b = 0; b < N; ++b) {
       if (init[0]) std::memcpy(h + b * Hp, init[0]->data<float>() + state_at(d, b), sizeof(float) * H);
       if (init[1]) std::memcpy(c + b * Hp, init[1]->data<float>() + state_at(d, b), sizeof(float) * H);
@@ -163,23 +172,23 @@ Status FusedKernel::run(KernelContext& ctx) {
     step.batch = N;
     step.ldx = row_b * ldx;
     step.c = c;
-    step.active = L ? active_.data() : nullptr;
-    step.work = work_.data();
+    step.active = L ? ws.active.data() : nullptr;
+    step.work = ws.work.data();
     step.threads = ctx.threads();
     for (int64_t s = 0; s < S; ++s) {
       const int64_t t = reverse ? S - 1 - s : s;
       bool any = !L;
       if (L)
-        for (int64_t b = 0; b < N; ++b) any |= (active_[b] = t < lens_[b]) != 0;
+        for (int64_t b = 0; b < N; ++b) any |= (ws.active[b] = t < ws.lens[b]) != 0;
       if (!any) continue;
-      step.x = xw_.data() + t * row_t * ldx + d * G_ * Hp;
+      step.x = ws.xw.data() + t * row_t * ldx + d * G_ * Hp;
       step.h_prev = h;
       step.h_next = h_next;
       kernels::rnn_step(isa_, step);
       std::swap(h, h_next);
       if (!y) continue;
       for (int64_t b = 0; b < N; ++b) {
-        if (L && !active_[b]) continue;  // Y stays zero past a sequence's end
+        if (L && !ws.active[b]) continue;  // Y stays zero past a sequence's end
         float* dst = y + (layout == 0 ? ((t * D_ + d) * N + b) * H : ((b * S + t) * D_ + d) * H);
         std::memcpy(dst, h + b * Hp, sizeof(float) * H);
       }
