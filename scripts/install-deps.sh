@@ -13,6 +13,7 @@ packages=(
   libonnx-testdata
   python3 python3-onnx python3-numpy
   nodejs
+  time chromium
 )
 
 missing=()
