@@ -33,12 +33,13 @@ struct Samples {
 // The sessions a benchmark runs: one shared by every thread, or one per thread.
 class Runner {
  public:
-  static Result<Runner> create(const Model& model, const BenchmarkOptions& o, double* create_ms) {
+  static Result<Runner> create(const Model& model, const BenchmarkOptions& o, double* create_ms, bool profile = false) {
     Runner r;
     r.options_ = o;
     r.concurrency_ = std::max(1, o.concurrency);
     SessionOptions so;
     so.optimize = o.optimize;
+    so.profile = profile;
     // Requests in flight share the cores: one thread each unless told otherwise.
     so.threads = o.threads > 0 ? o.threads : (r.concurrency_ > 1 ? 1 : 0);
     const int sessions = o.separate_sessions ? r.concurrency_ : 1;
@@ -171,7 +172,7 @@ Result<BenchmarkResult> PerformanceBenchmark::run(const Model& model, const std:
   for (auto& [name, t] : f) r.inputs[name] = {t.dtype(), t.shape()};
   const double rss_before = bench::current_rss_mb();
   const BenchmarkOptions& o = options_;
-  SZ0_ASSIGN(Runner runner, Runner::create(model, o, &r.session_create_ms));
+  SZ0_ASSIGN(Runner runner, Runner::create(model, o, &r.session_create_ms, profile));
   r.concurrency = runner.concurrency();
   r.sessions = runner.sessions();
   r.threads = runner.session(0).threads();

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -61,9 +62,12 @@ struct GpuMonitor::Nvml {
 
 GpuMonitor::GpuMonitor() {
   auto n = std::make_unique<Nvml>();
-  n->lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  // SZ0_NVML_LIBRARY: NVML at another path (a driver installed outside the loader's search path).
+  const char* env = std::getenv("SZ0_NVML_LIBRARY");
+  const std::string path = env && *env ? env : "libnvidia-ml.so.1";
+  n->lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!n->lib) {
-    reason_ = "NVML (libnvidia-ml.so.1) not found: no NVIDIA driver on this machine";
+    reason_ = "NVML (" + path + ") not found: no NVIDIA driver on this machine";
     return;
   }
   if (!n->bind(n->init, "nvmlInit_v2") || !n->bind(n->shutdown, "nvmlShutdown") ||
