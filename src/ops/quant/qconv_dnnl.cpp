@@ -19,9 +19,12 @@
 //                                           8-bit values that pass from one QConv to others
 //                                           only, which then need no reorder in between
 // where y = act(x_scale · w_scale[m] · Σ (X - x_zero_point) · W + B[m]).
+//
+// Depthwise 2-D convolutions (group = C = M) take their own kernel (qconv_depthwise.h).
 #include "kernels/parallel.h"
 #include "ops/internal.h"
 #include "ops/dnnl_scratch.h"
+#include "ops/quant/qconv_depthwise.h"
 #include "ops/quant/qdnnl.h"
 #include "ops/quant/qfew.h"
 #include "ops/quant/quant_util.h"
@@ -228,6 +231,9 @@ class QConv final : public Kernel {
       const std::vector<float> ws = in.node.attr_floats("w_scales");
       for (int64_t m = 0; m < p_.out_c; ++m) units_.push_back(p_.x_scale * ws[ws.size() == 1 ? 0 : m]);
     }
+    if (DepthwiseQConv::takes(in.node, w_, p_.dynamic))  // no oneDNN plan
+      return dw_.init(in.node, w_, {.x_zp = p_.x_zp, .y_zp = p_.y_zp, .y_scale = p_.y_scale, .out_type = p_.out_type,
+                                    .out_scales = &p_.out_scales, .bias_acc = &p_.bias_acc});
     if (p_.dynamic) {
       SZ0_ASSIGN(act_, activation_step(in.node));
       if (b) bias_real_.assign(b->data<float>(), b->data<float>() + p_.out_c);
@@ -282,6 +288,7 @@ class QConv final : public Kernel {
       return {};
     }
     if (src_last && x.rank() < 3) return ctx.fail("channels-last input of rank {}", x.rank());
+    if (dw_.ready()) return dw_.run(ctx, x, out);
     SZ0_ASSIGN(Plan * p, prepare(x.dtype(), src_last ? from_channels_last(x.shape()) : x.shape()));
     Tensor& y = out ? *out : ctx.output_for_overwrite(0);
     if (y.shape() != p->out_shape || y.dtype() != p_.out_type)
@@ -392,12 +399,25 @@ class QConv final : public Kernel {
   std::vector<float> bias_real_;   // dynamic: B in real units
   std::vector<float> units_;  // x_scale · w_scale[m]
   std::map<int32_t, std::vector<float>> few_bias_;  // per zero point
+  DepthwiseQConv dw_;  // depthwise convolutions, when ready()
 };
 
 Result<std::unique_ptr<Kernel>> make_qconv(const KernelInit& init) {
   auto k = std::make_unique<QConv>();
   SZ0_TRY(k->init(init));
   return std::unique_ptr<Kernel>(std::move(k));
+}
+
+// Depthwise convolutions the own kernel takes (every input size, any int8 weights exactly).
+bool accepts_depthwise_qconv(const KernelInit& init) {
+  const Tensor* w = init.constants.size() > 1 ? init.constants[1] : nullptr;
+  const Tensor* b = init.node.has_input(2) && init.constants.size() > 2 ? init.constants[2] : nullptr;
+  if (!w || (init.node.has_input(2) && !b)) return false;
+  auto p = parse_params(init.node, *w, b);
+  if (!p.ok() || !DepthwiseQConv::takes(init.node, *w, p->dynamic)) return false;
+  if (init.inputs.empty()) return true;
+  const TypeInfo& x = init.inputs[0];
+  return (x.dtype == DType::Undefined || is_q8(x.dtype)) && (!x.has_rank() || x.rank() == 4);
 }
 
 // Where the input's type and shape are known, only configurations oneDNN runs with an optimized
@@ -409,6 +429,9 @@ bool accepts_qconv(const KernelInit& init) {
   if (!w || (init.node.has_input(2) && !b) || !weights_exact_here(*w)) return false;
   auto p = parse_params(init.node, *w, b);
   if (!p.ok()) return false;
+  // oneDNN 2.6's int8 convolution with an 8-bit output gives wrong values after a HardSigmoid
+  // post-op (1 where the op-by-op graph gives 50): such nodes stay unfused.
+  if (init.node.attr_string("activation", "") == "HardSigmoid" && p->out_type != DType::Float) return false;
   const DType xt = p->dynamic ? DType::UInt8 : init.inputs.empty() ? DType::Undefined : init.inputs[0].dtype;
   if (init.inputs.empty() || !init.inputs[0].fully_known() || !is_q8(xt)) return true;
   Shape xs = init.inputs[0].concrete();
@@ -421,6 +444,9 @@ bool accepts_qconv(const KernelInit& init) {
 
 SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QConv", .since = 1, .infer = infer_qconv, .factory = make_qconv,
                 .accepts = accepts_qconv, .kernel_name = "onednn_int8");
+// The same kernel class; its own entry so that profiles name the depthwise layers apart.
+SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QConv", .since = 1, .factory = make_qconv,
+                .accepts = accepts_depthwise_qconv, .priority = 1, .kernel_name = "depthwise_int8");
 
 }  // namespace
 }  // namespace sz0::ops::quant
