@@ -167,7 +167,14 @@ Result<BenchmarkResult> PerformanceBenchmark::run(const Model& model, const std:
   if (options_.iterations < 1 && options_.duration_seconds <= 0) return error("iterations must be at least 1");
   BenchmarkResult r;
   r.model = label;
-  for (auto& [name, t] : model.graph.initializers) r.memory.weights_mb += static_cast<double>(t.nbytes()) / (1024.0 * 1024.0);
+  // Weights: initializers, and tensors held in Constant nodes (some exporters put every weight there).
+  size_t weight_bytes = 0;
+  for (auto& [name, t] : model.graph.initializers) weight_bytes += t.nbytes();
+  for (const Node& n : model.graph.nodes)
+    if (n.op_type == "Constant" && n.domain.empty())
+      for (const Attribute& a : n.attributes)
+        if (a.kind == Attribute::Kind::Tensor) weight_bytes += a.t.nbytes();
+  r.memory.weights_mb = static_cast<double>(weight_bytes) / (1024.0 * 1024.0);
   SZ0_ASSIGN(auto f, feeds(0));
   for (auto& [name, t] : f) r.inputs[name] = {t.dtype(), t.shape()};
   const double rss_before = bench::current_rss_mb();

@@ -182,6 +182,8 @@ Status export_times(const std::string& path, const std::vector<BenchmarkResult>&
 Status bench(const BenchArgs& a) {
   if (a.iterations < 1 && a.duration <= 0) return error("--iterations must be at least 1");
   SZ0_ASSIGN(std::vector<int64_t> batches, parse_batches(a.batches));
+  // Before any timing: a bad DATA path should not cost a whole benchmark first.
+  if (!a.data.empty() && !std::filesystem::exists(a.data)) return error("{}: data directory not found", a.data);
   BenchmarkOptions o;
   o.warmup_iterations = a.warmup;
   o.warmup_seconds = a.warmup_seconds;
