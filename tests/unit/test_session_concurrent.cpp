@@ -6,6 +6,7 @@
 #include <sz0/zoo.h>
 
 #include "util/op_test.h"
+#include "util/zoo_feeds.h"
 
 #include <atomic>
 #include <cstring>
@@ -30,14 +31,7 @@ const std::vector<std::string> kStagedModels = {"resnet-s", "sentinel-tcn"};
 #endif
 
 std::map<std::string, Tensor> feeds_for(const zoo::ZooModel& m, int64_t batch, uint32_t seed) {
-  std::map<std::string, Tensor> feeds;
-  for (const zoo::InputSpec& in : m.inputs) {
-    Shape shape{batch};
-    shape.insert(shape.end(), in.dims.begin(), in.dims.end());
-    feeds[in.name] = in.dtype == DType::Int64 ? random_tensor(DType::Int64, shape, seed, 0, 999)
-                                              : random_tensor(in.dtype, shape, seed);
-  }
-  return feeds;
+  return zoo_feeds(m, batch, seed);
 }
 
 bool same_bytes(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
