@@ -75,7 +75,7 @@ struct ConvCase {
   int x_zp = 0;
   bool per_channel = true;
   int bias = 0;              // 0 none, 1 int32 DequantizeLinear, 2 float constant
-  std::string act;           // "", Relu, Clip
+  std::string act;           // "", Relu, Clip, HardSigmoid
   DType yt = DType::Float;   // Float: no QuantizeLinear
   int y_zp = 0;
 };
@@ -105,6 +105,7 @@ std::map<std::string, int> run_conv_case(const ConvCase& c) {
     q.init("hi", scalar(DType::Float, 2.0));
     q.add(op("Clip", {"y", "lo", "hi"}, {"ya"}));
   }
+  if (c.act == "HardSigmoid") q.add(op("HardSigmoid", {"y"}, {"ya"}, {attr_float("alpha", 0.2f), attr_float("beta", 0.5f)}));
   if (!c.act.empty()) y = "ya";
   // Output spread over the 8-bit range: the sum's deviation is about sqrt(k) · 74 · 73 · scales.
   const double k = static_cast<double>(ws[1]) * std::pow(static_cast<double>(c.kernel), nd);
@@ -132,6 +133,18 @@ TEST(FuseQdq, Conv2dInt8StridedDilatedClipToInt8) {
                             .yt = DType::Int8, .y_zp = -5});
   EXPECT_EQ(ops["QConv"], 1);
   EXPECT_EQ(ops["Clip"], 0);
+}
+
+// oneDNN 2.6's int8 convolution computes a HardSigmoid post-op wrongly when it writes 8 bits:
+// such a node must stay unfused (and its output match the op-by-op graph within one step).
+TEST(FuseQdq, HardSigmoidToUint8MatchesTheGraph) {
+  for (int64_t group : {1, 5}) {
+    auto ops = run_conv_case({.x = {1, 5, 12, 10}, .m = group == 1 ? 16 : 5, .group = group, .pads = {1, 1, 1, 1},
+                              .x_zp = 120, .bias = 1, .act = "HardSigmoid", .yt = DType::UInt8, .y_zp = 0});
+    if (group == 1) {
+      EXPECT_EQ(ops["HardSigmoid"] + ops["QuantizeLinear"], 2) << "the activation and requantization stay apart";
+    }
+  }
 }
 
 TEST(FuseQdq, DepthwiseConvToFloat) {
