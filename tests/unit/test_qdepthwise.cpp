@@ -290,12 +290,9 @@ Tensor run_with(const Model& m, const std::map<std::string, Tensor>& feeds, bool
   return r.ok() ? (*r)[0] : Tensor();
 }
 
-// HardSigmoid is left out: oneDNN's chain for it (linear, clip, linear) gives wrong values here
-// even for ordinary convolutions; FullRangeWeightsFuseAndMatchTheGraph checks it against the
-// graph instead.
 TEST(QDepthwise, QConvNodesMatchOneDnnWithinOneStep) {
   std::vector<NodeCase> cases;
-  const char* acts[] = {"", "Relu", "Clip", "HardSwish", "LeakyRelu"};
+  const char* acts[] = {"", "Relu", "Clip", "HardSwish", "LeakyRelu", "HardSigmoid"};
   for (int i = 0; i < 24; ++i) {
     NodeCase c;
     c.c = std::vector<int64_t>{24, 7, 72, 16, 33, 96}[static_cast<size_t>(i % 6)];
@@ -313,7 +310,7 @@ TEST(QDepthwise, QConvNodesMatchOneDnnWithinOneStep) {
     c.bias = i % 3 != 2;
     c.src_last = i % 2 == 0;
     c.dst_last = i % 3 == 0;
-    c.act = acts[i % 5];
+    c.act = acts[i % 6];
     if (c.act == "Clip") c.act_params = {-0.5f, 1.5f};
     if (c.act == "LeakyRelu") c.act_params = {0.1f};
     cases.push_back(c);

@@ -429,9 +429,6 @@ bool accepts_qconv(const KernelInit& init) {
   if (!w || (init.node.has_input(2) && !b) || !weights_exact_here(*w)) return false;
   auto p = parse_params(init.node, *w, b);
   if (!p.ok()) return false;
-  // oneDNN 2.6's int8 convolution with an 8-bit output gives wrong values after a HardSigmoid
-  // post-op (1 where the op-by-op graph gives 50): such nodes stay unfused.
-  if (init.node.attr_string("activation", "") == "HardSigmoid" && p->out_type != DType::Float) return false;
   const DType xt = p->dynamic ? DType::UInt8 : init.inputs.empty() ? DType::Undefined : init.inputs[0].dtype;
   if (init.inputs.empty() || !init.inputs[0].fully_known() || !is_q8(xt)) return true;
   Shape xs = init.inputs[0].concrete();

@@ -63,6 +63,15 @@ Status append_quant_activation(const Node& node, float y_scale, dnnl::post_ops& 
   const std::string act = node.attr_string("activation", "");
   if (act.empty()) return {};
   const bool late = y_scale > 0 && !activation_scale_invariant(act);
+  if (late && act == "HardSigmoid") {
+    // clip(a·v + b, 0, 1) / y_scale as two post-ops: oneDNN 2.6's int8 kernels with an 8-bit
+    // output compute the three-op chain (linear, clip, linear) wrongly (1 where 250 is right).
+    const std::vector<float> ap = node.attr_floats("activation_params");
+    const float inv = 1.0f / y_scale, a = ap.size() > 0 ? ap[0] : 0.2f, b = ap.size() > 1 ? ap[1] : 0.5f;
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, a * inv, b * inv);
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, 0.f, inv);
+    return {};
+  }
   SZ0_TRY(append_dnnl_activation(node, po, y_scale > 0 && !late ? 1.0f / y_scale : 1.0f));
   if (late) po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.0f / y_scale, 0.f);
   return {};
