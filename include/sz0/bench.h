@@ -79,6 +79,9 @@ struct BenchmarkOptions {
   int concurrency = 1;          // requests in flight, each from its own thread
   bool separate_sessions = false;  // one session per concurrent thread instead of one shared
   bool optimize = true;
+  // run(): plan the sessions for the shapes of the feeds (SessionOptions::input_shapes), as a
+  // server with fixed inputs would. Off for sweeps, which change the batch.
+  bool fix_input_shapes = false;
   // Progress: called with (done, total) during long runs; total 0 when running by duration.
   std::function<void(int64_t, int64_t)> progress;
 };

@@ -63,6 +63,10 @@ Result<GraphTypes> infer_graph(const Graph& graph, const Model& model,
 // are dropped. Subgraphs included. Outputs are unchanged.
 void simplify_for_inference(Model& model);
 
+// Physical cores this process may run on (hyper-threads of a core counted once): the default
+// thread count of a session.
+int physical_cores();
+
 // Ops the runtime lacks, as "Op" (or "domain:Op") with their opset, including inside subgraphs.
 std::vector<std::string> unsupported_ops(const Model& model);
 

@@ -26,20 +26,30 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 
 // One timed loop's samples: each request's latency with its completion time.
 struct Samples {
-  std::vector<std::pair<Clock::time_point, double>> done;  // (end, latency ms)
+  std::vector<std::pair<Clock::time_point, double>> done;  // (end, latency ms), by completion
   double wall_seconds = 0;
+
+  std::vector<double> latencies() const {
+    std::vector<double> ms;
+    for (auto& [end, l] : done) ms.push_back(l);
+    return ms;
+  }
+  double requests_per_second() const { return wall_seconds > 0 ? static_cast<double>(done.size()) / wall_seconds : 0; }
 };
 
 // The sessions a benchmark runs: one shared by every thread, or one per thread.
 class Runner {
  public:
-  static Result<Runner> create(const Model& model, const BenchmarkOptions& o, double* create_ms, bool profile = false) {
+  static Result<Runner> create(const Model& model, const BenchmarkOptions& o, double* create_ms, bool profile = false,
+                               const std::map<std::string, Tensor>* fixed = nullptr) {
     Runner r;
     r.options_ = o;
     r.concurrency_ = std::max(1, o.concurrency);
     SessionOptions so;
     so.optimize = o.optimize;
     so.profile = profile;
+    if (fixed)
+      for (auto& [name, t] : *fixed) so.input_shapes[name] = t.shape();
     // Requests in flight share the cores: one thread each unless told otherwise.
     so.threads = o.threads > 0 ? o.threads : (r.concurrency_ > 1 ? 1 : 0);
     const int sessions = o.separate_sessions ? r.concurrency_ : 1;
@@ -124,30 +134,13 @@ class Runner {
   std::vector<std::unique_ptr<Session>> sessions_;
 };
 
-void fill_latency(const Samples& s, BenchmarkResult& r) {
-  r.times_ms.clear();
-  for (auto& [end, ms] : s.done) r.times_ms.push_back(ms);
-  r.latency = summarize_latency(r.times_ms);
-  r.wall_seconds = s.wall_seconds;
-  r.throughput_qps = s.wall_seconds > 0 ? static_cast<double>(s.done.size()) / s.wall_seconds : 0;
-}
-
-// The batch size of a feed set: the leading dimension of its first input.
-int64_t batch_of(const std::map<std::string, Tensor>& feeds) {
-  for (auto& [name, t] : feeds)
-    if (t.rank() > 0) return t.dim(0);
-  return 1;
-}
-
 Result<BatchPoint> time_batch(Runner& runner, const FeedFactory& feeds, int64_t batch) {
   SZ0_ASSIGN(auto f, feeds(batch));
   SZ0_ASSIGN(Samples s, runner.measure(f, false));
-  BenchmarkResult r;
-  fill_latency(s, r);
   BatchPoint p;
   p.batch = batch;
-  p.latency = r.latency;
-  p.throughput_qps = r.throughput_qps * static_cast<double>(batch_of(f));
+  p.latency = summarize_latency(s.latencies());
+  p.throughput_qps = s.requests_per_second() * static_cast<double>(batch);  // the factory's leading dimension
   return p;
 }
 
@@ -179,7 +172,7 @@ Result<BenchmarkResult> PerformanceBenchmark::run(const Model& model, const std:
   for (auto& [name, t] : f) r.inputs[name] = {t.dtype(), t.shape()};
   const double rss_before = bench::current_rss_mb();
   const BenchmarkOptions& o = options_;
-  SZ0_ASSIGN(Runner runner, Runner::create(model, o, &r.session_create_ms, profile));
+  SZ0_ASSIGN(Runner runner, Runner::create(model, o, &r.session_create_ms, profile, o.fix_input_shapes ? &f : nullptr));
   r.concurrency = runner.concurrency();
   r.sessions = runner.sessions();
   r.threads = runner.session(0).threads();
@@ -195,7 +188,10 @@ Result<BenchmarkResult> PerformanceBenchmark::run(const Model& model, const std:
   gpu.start();
   SZ0_ASSIGN(Samples s, runner.loop(f, o.iterations, o.duration_seconds, o.progress));
   r.gpu = gpu.stop();
-  fill_latency(s, r);
+  r.times_ms = s.latencies();
+  r.latency = summarize_latency(r.times_ms);
+  r.wall_seconds = s.wall_seconds;
+  r.throughput_qps = s.requests_per_second();
   r.memory.peak_rss_mb = bench::peak_rss_mb();
   r.memory.rss_growth_mb = bench::current_rss_mb() - rss_before;
   size_t arenas = 0;

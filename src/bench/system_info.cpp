@@ -1,5 +1,6 @@
 // What the report states about the machine and the build.
 #include <sz0/bench.h>
+#include <sz0/session.h>
 
 #include "kernels/simd_f32.h"
 
@@ -8,9 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <set>
 #include <string>
-#include <utility>
 
 #ifndef SZ0_VERSION
 #define SZ0_VERSION "unknown"
@@ -49,19 +48,19 @@ std::string onednn_isa() {
 SystemInfo system_info() {
   SystemInfo s;
   std::ifstream cpuinfo("/proc/cpuinfo");
-  std::set<std::pair<std::string, std::string>> cores;  // (physical id, core id)
-  std::string line, physical;
+  std::string line;
   while (std::getline(cpuinfo, line)) {
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
     const std::string key = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
-    if (key == "model name" && s.cpu_model.empty()) s.cpu_model = value;
-    else if (key == "physical id") physical = value;
-    else if (key == "core id") cores.insert({physical, value});
+    if (key == "model name") {
+      s.cpu_model = value;
+      break;
+    }
   }
   if (s.cpu_model.empty()) s.cpu_model = "unknown";
   s.logical_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  s.physical_cores = cores.empty() ? s.logical_cpus : static_cast<int>(cores.size());
+  s.physical_cores = physical_cores();
   s.isa = std::string("sz0 ") + kernels::simd_level_name(kernels::simd_level()) + ", oneDNN " + onednn_isa();
   s.version = SZ0_VERSION;
   s.build_type = SZ0_BUILD_TYPE;

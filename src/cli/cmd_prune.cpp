@@ -4,6 +4,7 @@
 // outputs stay, and the latency measured before and after on the same inputs.
 #include "cli/common.h"
 
+#include <sz0/bench.h>
 #include <sz0/io.h>
 #include <sz0/onnx.h>
 #include <sz0/prune.h>
@@ -37,13 +38,13 @@ struct Latency {
 };
 
 Result<double> median_ms(const Model& model, const std::map<std::string, Tensor>& feeds, int threads, int iterations) {
-  SessionOptions so;
-  so.threads = threads;
-  for (auto& [name, t] : feeds) so.input_shapes[name] = t.shape();
-  SZ0_ASSIGN(auto session, Session::create(model, so));
-  SZ0_ASSIGN(std::vector<double> ms, time_runs(*session, feeds, std::max(3, iterations / 10), iterations));
-  std::sort(ms.begin(), ms.end());
-  return percentile(ms, 50);
+  BenchmarkOptions o;
+  o.threads = threads;
+  o.iterations = iterations;
+  o.warmup_iterations = std::max(3, iterations / 10);
+  o.fix_input_shapes = true;
+  SZ0_ASSIGN(BenchmarkResult r, PerformanceBenchmark(o).run(model, "", [&](int64_t) { return feeds; }));
+  return r.latency.median;
 }
 
 std::string count_str(int64_t n) {

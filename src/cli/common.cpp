@@ -3,8 +3,6 @@
 #include <sz0/io.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -137,29 +135,6 @@ Result<SampleStream> data_stream(const std::string& dir, const Model& model) {
                           if (!s.inputs.count(n)) return error("sample '{}' lacks input '{}'", s.id, n);
                         return std::move(s.inputs);
                       }};
-}
-
-Result<std::vector<double>> time_runs(Session& session, const std::map<std::string, Tensor>& feeds, int warmup,
-                                      int iterations) {
-  using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < warmup; ++i) SZ0_TRY(session.run(feeds).status());
-  std::vector<double> ms;
-  ms.reserve(static_cast<size_t>(std::max(iterations, 0)));
-  for (int i = 0; i < iterations; ++i) {
-    const auto t = Clock::now();
-    auto r = session.run(feeds);
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
-    if (!r.ok()) return r.status();
-  }
-  return ms;
-}
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const double pos = p / 100.0 * static_cast<double>(sorted.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
 }
 
 }  // namespace sz0::cli

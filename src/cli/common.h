@@ -52,12 +52,6 @@ void draw_progress(const std::string& label, size_t done, size_t total);
 // are); a sample lacking a runtime input of `model` is an error naming both.
 Result<SampleStream> data_stream(const std::string& dir, const Model& model);
 
-// Latencies of `iterations` runs after `warmup` untimed ones, in milliseconds, in run order.
-Result<std::vector<double>> time_runs(Session& session, const std::map<std::string, Tensor>& feeds, int warmup,
-                                      int iterations);
-// Linear interpolation between closest ranks (NumPy's default); `sorted` ascending.
-double percentile(const std::vector<double>& sorted, double p);
-
 // Verbs.
 void add_info(CLI::App& app, int& rc);
 void add_check(CLI::App& app, int& rc);

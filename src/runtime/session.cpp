@@ -115,6 +115,8 @@ const Tensor* lookup_outer(const Frame* f, const std::string& name) {
   return nullptr;
 }
 
+}  // namespace
+
 // Physical cores this process may run on: hyper-threads of one core share its FMA units, so
 // one thread per core is the default. Falls back to the logical CPU count.
 int physical_cores() {
@@ -135,8 +137,6 @@ int physical_cores() {
   if (cores.empty()) return logical;
   return std::clamp(static_cast<int>(cores.size()), 1, logical);
 }
-
-}  // namespace
 
 struct Session::Impl {
   Model model;

@@ -4,6 +4,7 @@
 #include <sz0/builder.h>
 #include <sz0/session.h>
 
+#include "runtime/arena.h"
 #include "unit/pass_test.h"
 #include "util/op_test.h"
 
@@ -97,3 +98,49 @@ TEST(MemoryPlan, ConvNetWithBlockedLayout) {
 }
 
 }  // namespace
+
+// Two runs of one signature in flight at once take two arenas (never the same bytes); when they
+// end, later runs reuse those arenas instead of allocating more.
+TEST(MemoryPlan, ConcurrentRunsTakeTheirOwnArena) {
+  auto pool = std::make_shared<BufferPool>();
+  MemoryPlanner planner;
+  const std::vector<bool> in_place = {false, false, false};
+  // Node 0 writes a, node 1 reads it into b (a dies), node 2 writes the output c (b dies).
+  auto record = [&](MemoryPlanner::Run& r) {
+    r.set_node(0);
+    Tensor a = r.allocate(DType::Float, {256}, false, {});
+    r.set_node(1);
+    Tensor b = r.allocate(DType::Float, {256}, false, {&a});
+    a = Tensor();
+    r.set_node(2);
+    Tensor c = r.allocate(DType::Float, {16}, false, {&b});
+    b = Tensor();
+    std::vector<Tensor> out = {c};
+    c = Tensor();
+    r.finish(out);
+  };
+  {
+    MemoryPlanner::Run r(planner, "sig", *pool, &in_place);
+    record(r);
+  }
+  const size_t arena = planner.stats().arena_bytes;
+  ASSERT_GT(arena, 0u);
+  EXPECT_EQ(planner.allocated_arena_bytes(), arena);
+  {
+    MemoryPlanner::Run r1(planner, "sig", *pool, &in_place), r2(planner, "sig", *pool, &in_place);
+    r1.set_node(0);
+    r2.set_node(0);
+    Tensor a1 = r1.allocate(DType::Float, {256}, false, {});
+    Tensor a2 = r2.allocate(DType::Float, {256}, false, {});
+    const char* p1 = static_cast<const char*>(a1.raw());
+    const char* p2 = static_cast<const char*>(a2.raw());
+    EXPECT_TRUE(p1 + arena <= p2 || p2 + arena <= p1) << "two runs in flight share arena bytes";
+    EXPECT_EQ(planner.allocated_arena_bytes(), 2 * arena);
+  }
+  {
+    MemoryPlanner::Run r3(planner, "sig", *pool, &in_place);
+    r3.set_node(0);
+    Tensor a3 = r3.allocate(DType::Float, {256}, false, {});
+    EXPECT_EQ(planner.allocated_arena_bytes(), 2 * arena);  // an idle arena, not a new one
+  }
+}
