@@ -1,11 +1,14 @@
 // Micro-benchmark of one recurrent step (kernels/rnn_cell.h): per cell, hidden size and batch,
-// the fused matrix-vector path and the GEMM path of each instruction set, in µs per step.
+// the fused matrix-vector path and the GEMM path of each instruction set, and whole steps in
+// float and with int8 recurrent weights (kernels/rnn_cell_int8.h), in µs per step.
 //   bench_rnn_cell [--steps N] [--hidden H]
 #include "kernels/gemm.h"
 #include "kernels/rnn_cell.h"
+#include "kernels/rnn_cell_int8.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,7 +57,8 @@ int main(int argc, char** argv) {
   if (rnn_cell_kernels_avx2()) isas.push_back(rnn_cell_kernels_avx2());
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-0.1f, 0.1f);
-  std::printf("%-8s %5s %5s  %-7s %12s %12s %12s\n", "cell", "H", "batch", "isa", "gemv us", "gemm us", "gates us");
+  std::printf("%-8s %5s %5s  %-7s %12s %12s %12s %12s %12s\n", "cell", "H", "batch", "isa", "gemv us", "gemm us",
+              "gates us", "step us", "int8 step us");
   for (const Cell& cell : cells)
     for (int64_t H : hiddens) {
       const int64_t G = cell.kind == RnnCellKind::Rnn ? 1 : cell.kind == RnnCellKind::Gru ? 3 : 4;
@@ -62,10 +66,14 @@ int main(int argc, char** argv) {
       for (float& v : r) v = u(rng);
       for (float& v : rbh) v = u(rng);
       const RnnCellWeights w = rnn_pack_cell(cell.kind, cell.lbr, H, r.data(), rbh.data(), nullptr);
+      std::vector<int8_t> r8(r.size());
+      for (size_t i = 0; i < r.size(); ++i) r8[i] = static_cast<int8_t>(std::lround(r[i] * 630.0f));  // |r8| <= 63
+      const float r8_scale = 1.0f / 630.0f;
+      const RnnCellWeights w8 = rnn_pack_cell_int8(cell.kind, cell.lbr, H, r8.data(), &r8_scale, 1, rbh.data(), nullptr);
       for (int64_t N : {1, 2, 4, 8, 16, 64}) {
         const int64_t Hp = w.Hp;
         std::vector<float> x(static_cast<size_t>(N * G * Hp)), h(static_cast<size_t>(2 * N * Hp), 0.0f),
-            c(static_cast<size_t>(N * Hp), 0.0f), work(static_cast<size_t>(rnn_step_work_floats(w, N)));
+            c(static_cast<size_t>(N * Hp), 0.0f), work(static_cast<size_t>(rnn_step_work_floats(w8, N)));
         for (float& v : x) v = u(rng);
         for (const RnnCellKernels* k : isas) {
           RnnStepArgs a;
@@ -105,8 +113,19 @@ int main(int argc, char** argv) {
             k->gates(pa, acc, gates * Hp, 0, N);
             next();
           });
-          std::printf("%-8s %5lld %5lld  %-7s %12.3f %12.3f %12.3f\n", cell.name, static_cast<long long>(H),
-                      static_cast<long long>(N), k->name, gemv, gemm, gate_math);
+          auto whole = [&](const RnnCellWeights& weights) {
+            RnnStepArgs s = a;
+            s.w = &weights;
+            return time_steps(steps, [&] {
+              rnn_step(*k, s);
+              float* written = s.h_next;
+              s.h_next = const_cast<float*>(s.h_prev);
+              s.h_prev = written;
+            });
+          };
+          const double step = whole(w), step8 = whole(w8);
+          std::printf("%-8s %5lld %5lld  %-7s %12.3f %12.3f %12.3f %12.3f %12.3f\n", cell.name, static_cast<long long>(H),
+                      static_cast<long long>(N), k->name, gemv, gemm, gate_math, step, step8);
         }
       }
     }

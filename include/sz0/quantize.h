@@ -97,7 +97,8 @@ struct QuantizeOptions {
   bool reduce_range = true;
   DType activation_type = DType::UInt8;  // UInt8: asymmetric; Int8: symmetric (zero point 0)
   QuantFormat format = QuantFormat::Qdq;
-  std::set<std::string> op_types = {"Conv", "MatMul", "Gemm"};  // ops quantized
+  // Ops quantized. RNN, GRU and LSTM get int8 W and R (their input stays float).
+  std::set<std::string> op_types = {"Conv", "MatMul", "Gemm", "RNN", "GRU", "LSTM"};
   std::set<std::string> exclude_ops;    // op types kept float
   std::set<std::string> exclude_nodes;  // node names kept float
   // Ranges to use instead of calibrating (a calibration cache); must cover every tensor.

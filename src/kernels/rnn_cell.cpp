@@ -1,8 +1,11 @@
 // Packing, kernel choice and the step driver for the recurrent cells (see rnn_cell.h).
 #include "kernels/rnn_cell.h"
 
+#include "kernels/rnn_cell_int8.h"
+
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
+#include "kernels/rnn_cell_int8.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -29,31 +32,36 @@ void pack_blocks(AlignedFloats& out, const float* r, int64_t H, int64_t Hp, int6
 
 }  // namespace
 
-RnnCellWeights rnn_pack_cell(RnnCellKind kind, bool linear_before_reset, int64_t H, const float* r,
-                             const float* rbh, const float* peep) {
+RnnCellWeights rnn_cell_shell(RnnCellKind kind, bool linear_before_reset, int64_t H, const float* rbh,
+                              const float* peep) {
   RnnCellWeights w;
   w.kind = kind;
   w.linear_before_reset = kind == RnnCellKind::Gru && linear_before_reset;
   w.H = H;
   w.Hp = rnn_padded(H);
   w.G = gates_of(kind);
+  w.Gb = kind == RnnCellKind::Gru && !w.linear_before_reset ? 2 : w.G;
+  if (w.linear_before_reset) {
+    w.rbh.assign(static_cast<size_t>(w.Hp), 0.0f);
+    if (rbh) std::copy(rbh, rbh + H, w.rbh.begin());
+  }
+  if (kind == RnnCellKind::Lstm && peep) {
+    w.peep.assign(static_cast<size_t>(3 * w.Hp), 0.0f);
+    for (int64_t g = 0; g < 3; ++g) std::copy(peep + g * H, peep + (g + 1) * H, w.peep.begin() + g * w.Hp);
+  }
+  return w;
+}
+
+RnnCellWeights rnn_pack_cell(RnnCellKind kind, bool linear_before_reset, int64_t H, const float* r,
+                             const float* rbh, const float* peep) {
+  RnnCellWeights w = rnn_cell_shell(kind, linear_before_reset, H, rbh, peep);
   const int64_t G = w.G, Hp = w.Hp;
-  const bool split_h = kind == RnnCellKind::Gru && !w.linear_before_reset;
-  w.Gb = split_h ? 2 : G;
   pack_blocks(w.blocks, r, H, Hp, 0, w.Gb);
-  if (split_h) pack_blocks(w.blocks_h, r, H, Hp, 2, 1);
+  if (w.Gb != G) pack_blocks(w.blocks_h, r, H, Hp, 2, 1);
   w.rt.assign(static_cast<size_t>(H * G * Hp), 0.0f);
   for (int64_t k = 0; k < H; ++k)
     for (int64_t g = 0; g < G; ++g)
       for (int64_t j = 0; j < H; ++j) w.rt[(k * G + g) * Hp + j] = r[(g * H + j) * H + k];
-  if (w.linear_before_reset) {
-    w.rbh.assign(static_cast<size_t>(Hp), 0.0f);
-    if (rbh) std::copy(rbh, rbh + H, w.rbh.begin());
-  }
-  if (kind == RnnCellKind::Lstm && peep) {
-    w.peep.assign(static_cast<size_t>(3 * Hp), 0.0f);
-    for (int64_t g = 0; g < 3; ++g) std::copy(peep + g * H, peep + (g + 1) * H, w.peep.begin() + g * Hp);
-  }
   return w;
 }
 
@@ -69,13 +77,18 @@ const RnnCellKernels& rnn_cell_kernels() {
 
 int64_t rnn_step_work_floats(const RnnCellWeights& w, int64_t batch) {
   // GEMM products, then zt and rt ⊙ Ht-1 for GRU's second phase.
-  return batch * w.G * w.Hp + (w.kind == RnnCellKind::Gru ? 2 * batch * w.Hp : 0);
+  const int64_t floats = batch * w.G * w.Hp + (w.kind == RnnCellKind::Gru ? 2 * batch * w.Hp : 0);
+  return floats + (w.int8 ? rnn_int8_work_floats(w, batch) : 0);
 }
 
 void rnn_step(const RnnCellKernels& k, const RnnStepArgs& a) {
   const RnnCellWeights& w = *a.w;
   const int64_t N = a.batch, Hp = w.Hp;
   if (N <= 0) return;
+  if (w.int8) {
+    rnn_step_int8(k, a);
+    return;
+  }
   if (N <= kRnnGemvMaxBatch) {
     // This step's X·Wᵀ rows were written long before and have likely left the cache; the gate
     // math reads them right after the first tile's products, so start fetching them now.

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct CacheAligned {
 };
 using AlignedFloats = std::vector<float, CacheAligned<float>>;
 
+struct RnnCellInt8;  // int8 recurrent weights (kernels/rnn_cell_int8.h)
+
 // One direction's recurrent weights, in ONNX gate order (RNN: i; GRU: z, r, h; LSTM: i, o, f, c).
 // Gate g of unit j sits at g * Hp + j wherever gates are laid side by side; units H..Hp-1 are
 // padding whose weights are zero.
@@ -58,7 +61,14 @@ struct RnnCellWeights {
   std::vector<float> rt;  // [H][G * Hp]
   std::vector<float> rbh;   // GRU with linear_before_reset: Rbh [Hp]; empty otherwise
   std::vector<float> peep;  // LSTM: Pi, Po, Pf [3][Hp]; empty when absent
+  // Set when R is int8 (rnn_pack_cell_int8): the steps then multiply in int8 and `blocks`,
+  // `blocks_h` and `rt` stay empty.
+  std::shared_ptr<const RnnCellInt8> int8;
 };
+
+// The fields every packing shares (kind, sizes, Rbh, peepholes), with no recurrent weights.
+RnnCellWeights rnn_cell_shell(RnnCellKind kind, bool linear_before_reset, int64_t H, const float* rbh,
+                              const float* peep);
 
 // r: R of one direction, [G * H, H] row-major. rbh: Rbh (GRU with linear_before_reset; nullptr
 // means zero). peep: P of one direction, [3 * H] (LSTM; nullptr: no peepholes).

@@ -131,11 +131,28 @@ class Writer {
   std::set<std::string> replaced_;
 };
 
+bool is_recurrent(const Node& n) { return n.op_type == "GRU" || n.op_type == "LSTM" || n.op_type == "RNN"; }
+
 Node dequantize(std::string name, const std::string& q, const std::string& s, const std::string& z,
                 const std::string& out, int axis) {
   Node n = make_node(std::move(name), "DequantizeLinear", {q, s, z}, {out});
   if (axis >= 0) n.attributes.push_back(make_attr_int("axis", axis));
   return n;
+}
+
+// A recurrent cell's W and R as int8, one scale per gate row (axis 1), each behind a
+// DequantizeLinear. Both modes write the same: ONNX has no integer recurrent op, and ONNX Runtime
+// folds the DequantizeLinear; sz0's runtime keeps R in int8 (runtime/fuse_qdq.cpp).
+void quantize_recurrent(Writer& w, Node& n, QuantizeReport& report) {
+  const int axis = w.per_channel_axis(1);
+  for (int i : {1, 2}) {
+    const auto wn = w.weight(n.inputs[i], *w.constant(n.inputs[i]), axis);
+    const std::string d = w.fresh(n.inputs[i] + "_dequantized");
+    w.head().push_back(dequantize(w.fresh(n.inputs[i] + "_DequantizeLinear"), wn.q, wn.scale, wn.zp, d, axis));
+    n.inputs[i] = d;
+  }
+  ++report.nodes_converted;
+  ++report.converted_ops[n.op_type];
 }
 
 // int32 bias: b / (x_scale * w_scale[c]), rounded and saturated; its scale per channel.
@@ -192,6 +209,15 @@ std::vector<Int8Target> int8_targets(const Model& model, const QuantizeOptions& 
       excluded.push_back({n.name, n.op_type, "node excluded"});
       continue;
     }
+    if (is_recurrent(n)) {
+      // W and R quantized; X stays float (the runtime quantizes the recurrent state per step).
+      const Tensor* w = n.inputs.size() > 2 ? consts.get(n.inputs[1]) : nullptr;
+      const Tensor* r = w ? consts.get(n.inputs[2]) : nullptr;
+      if (r && w->dtype() == DType::Float && r->dtype() == DType::Float && w->rank() == 3 && r->rank() == 3 &&
+          !n.inputs[0].empty() && !consts.get(n.inputs[0]))
+        out.push_back({i, 1});
+      continue;
+    }
     if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.inputs[0].empty()) continue;
     const Tensor* w = consts.get(n.inputs[1]);
     // An activation times an activation (attention scores) stays float: no weight to quantize.
@@ -236,6 +262,7 @@ std::set<std::string> int8_activations(const Model& model, const std::vector<Int
   std::set<std::string> out;
   for (const Int8Target& t : targets) {
     const Node& n = model.graph.nodes[t.node];
+    if (is_recurrent(n)) continue;
     out.insert(n.inputs[0]);
     if (qoperator_node(n, o)) out.insert(n.outputs[0]);
   }
@@ -275,6 +302,11 @@ Status write_int8_static(Model& model, const std::vector<Int8Target>& targets,
       continue;
     }
     Node n = nodes[i];
+    if (is_recurrent(n)) {
+      quantize_recurrent(w, n, report);
+      body.push_back(std::move(n));
+      continue;
+    }
     const bool qop = qoperator_node(n, o);  // decided on the node as written (alpha included)
     const std::string x = n.inputs[0];
     SZ0_ASSIGN(TensorRange xr, range(x));
@@ -396,6 +428,12 @@ Status write_int8_dynamic(Model& model, const std::vector<Int8Target>& targets, 
     auto tgt = by_node.find(i);
     if (tgt == by_node.end()) {
       body.push_back(nodes[i]);
+      continue;
+    }
+    if (is_recurrent(nodes[i])) {
+      Node n = nodes[i];
+      quantize_recurrent(w, n, report);
+      body.push_back(std::move(n));
       continue;
     }
     const Node& n = nodes[i];

@@ -354,4 +354,65 @@ TEST(FuseQdq, FullRangeWeightsStayExact) {
   expect_optimized_matches(q.m, q.feeds, 1, 1.0, 0);
 }
 
+// RNN, GRU and LSTM with W and R behind DequantizeLinear run as QRNN/QGRU/QLSTM with R in int8;
+// they follow the graph run op by op within the 8-bit rounding of the state (the sequence is
+// short and the weights small, so the recurrence does not amplify it).
+struct RecurrentCase {
+  std::string op = "GRU";
+  int64_t H = 16, I = 5, S = 6, N = 2;
+  std::string direction = "forward";
+  bool per_channel = true, lbr = false;
+  int r_range = 64;  // |R| <= r_range
+};
+
+std::map<std::string, int> run_recurrent_case(const RecurrentCase& c) {
+  QModel q;
+  const int64_t D = c.direction == "bidirectional" ? 2 : 1, G = c.op == "RNN" ? 1 : c.op == "GRU" ? 3 : 4;
+  q.input("x", DType::Float, {c.S, c.N, c.I});
+  q.dq_weight("w", {D, G * c.H, c.I}, 1, c.per_channel);
+  q.init("r_q", random_tensor(DType::Int8, {D, G * c.H, c.H}, 7, -c.r_range, c.r_range));
+  q.init("r_s", scalar(DType::Float, 0.3 / (c.r_range * std::sqrt(static_cast<double>(c.H)))));
+  q.add(op("DequantizeLinear", {"r_q", "r_s"}, {"r"}));
+  q.init("b", random_tensor(DType::Float, {D, 2 * G * c.H}, 9, -0.5, 0.5));
+  std::vector<Attribute> attrs = {attr_int("hidden_size", c.H), attr_string("direction", c.direction)};
+  if (c.lbr) attrs.push_back(attr_int("linear_before_reset", 1));
+  q.add(op(c.op, {"x", "w", "r", "b"}, {"y", "y_h"}, attrs));
+  q.output("y");
+  q.output("y_h");
+  return expect_optimized_matches(q.m, q.feeds, 1, 0.02, 0);
+}
+
+TEST(FuseQdq, GruInt8PerChannel) {
+  auto ops = run_recurrent_case({});
+  EXPECT_EQ(ops["QGRU"], 1);
+  EXPECT_EQ(ops["DequantizeLinear"], 0);
+}
+
+TEST(FuseQdq, GruLinearBeforeResetBidirectionalPerTensor) {
+  auto ops = run_recurrent_case({.N = 3, .direction = "bidirectional", .per_channel = false, .lbr = true});
+  EXPECT_EQ(ops["QGRU"], 1);
+}
+
+TEST(FuseQdq, LstmAndRnnInt8) {
+  EXPECT_EQ(run_recurrent_case({.op = "LSTM", .H = 9, .direction = "reverse"})["QLSTM"], 1);
+  EXPECT_EQ(run_recurrent_case({.op = "RNN", .H = 33, .N = 1})["QRNN"], 1);
+}
+
+// Full 8-bit R would saturate the int16 pair sums: the cell runs in float on the dequantized
+// weights, computed once, and matches the graph to float rounding.
+TEST(FuseQdq, FullRangeRecurrentWeightsRunInFloat) {
+  QModel q;
+  q.input("x", DType::Float, {4, 1, 3});
+  q.dq_weight("w", {1, 24, 3}, 1, true);
+  q.init("r_q", random_tensor(DType::Int8, {1, 24, 8}, 7, -127, 127));
+  q.init("r_s", scalar(DType::Float, 0.002));
+  q.add(op("DequantizeLinear", {"r_q", "r_s"}, {"r"}));
+  q.add(op("GRU", {"x", "w", "r"}, {"y"}, {attr_int("hidden_size", 8)}));
+  q.output("y");
+  auto ops = expect_optimized_matches(q.m, q.feeds, 1, 1e-5, 1e-5);
+  EXPECT_EQ(ops["GRU"], 1);
+  EXPECT_EQ(ops["QGRU"], 0);
+  EXPECT_EQ(ops["DequantizeLinear"], 0);
+}
+
 }  // namespace

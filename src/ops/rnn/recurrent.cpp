@@ -4,6 +4,7 @@
 #include "ops/rnn/recurrent.h"
 
 #include "kernels/gemm.h"
+#include "ops/internal.h"
 
 #include <cctype>
 #include <cmath>
@@ -71,7 +72,8 @@ Result<RecurrentAttrs> parse_attrs(const Node& node, int64_t opset, Cell cell) {
   }
   if (cell == Cell::Gru) at.linear_before_reset = node.attr_int("linear_before_reset", 0) != 0;
   if (cell == Cell::Lstm) at.input_forget = node.attr_int("input_forget", 0) != 0;
-  if (opset >= 14) {
+  // The internal int8 forms (QRNN, QGRU, QLSTM) keep the attribute only where the model's opset has it.
+  if (opset >= 14 || node.domain == kInternalDomain) {
     const int64_t layout = node.attr_int("layout", 0);
     if (layout != 0 && layout != 1) return error("{}: layout must be 0 or 1, got {}", node.label(), layout);
     at.layout = static_cast<int>(layout);
@@ -155,6 +157,8 @@ Status infer_recurrent(InferContext& ctx, Cell cell) {
     if (i == 4) {
       if (ti != DType::Int32 && ti != DType::Int64)
         return ctx.fail("sequence_lens must be int32, got {}", dtype_name(ti));
+    } else if ((i == 1 || i == 2) && ctx.node.domain == kInternalDomain) {
+      if (ti != DType::Int8) return ctx.fail("{} must be int8, got {}", kInputNames[i], dtype_name(ti));
     } else if (t != DType::Undefined && ti != t) {
       return ctx.fail("{} has type {}, X has {}", kInputNames[i], dtype_name(ti), dtype_name(t));
     }

@@ -3,11 +3,18 @@
 // direction is one GEMM onto rows preloaded with the biases; each step is then one
 // kernels::rnn_step, which at small batch fuses the recurrent matrix-vector product with the
 // gate math. Every other node runs on the reference kernel (recurrent.cpp).
+//
+// The same kernel runs the internal QRNN, QGRU and QLSTM ops that runtime/fuse_qdq.cpp makes of
+// a cell whose W and R are DequantizeLinear of int8 constants: W is dequantized once (X·Wᵀ stays
+// a float GEMM over all steps) and R stays int8 (kernels/rnn_cell_int8.h).
 #include "kernels/gemm.h"
 #include "kernels/rnn_cell.h"
+#include "kernels/rnn_cell_int8.h"
+#include "ops/internal.h"
 #include "ops/rnn/recurrent.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace sz0::ops::rnn {
@@ -30,6 +37,18 @@ const Tensor* constant(const KernelInit& init, size_t i) {
 }
 
 bool float_of_shape(const Tensor* t, const Shape& want) { return t && t->dtype() == DType::Float && t->shape() == want; }
+bool int8_of_shape(const Tensor* t, const Shape& want) { return t && t->dtype() == DType::Int8 && t->shape() == want; }
+
+bool is_int8_node(const Node& n) { return n.domain == kInternalDomain; }
+
+// The scales of an int8 weight (attribute `name` of a QRNN/QGRU/QLSTM node): one, or one per
+// row of a direction's weight (gh), positive and finite; empty when they are not.
+std::vector<float> int8_scales(const Node& n, const char* name, int64_t gh) {
+  std::vector<float> s = n.attr_floats(name);
+  const bool ok = (s.size() == 1 || static_cast<int64_t>(s.size()) == gh) &&
+                  std::all_of(s.begin(), s.end(), [](float v) { return v > 0 && std::isfinite(v); });
+  return ok ? s : std::vector<float>{};
+}
 
 RnnCellKind kind_of(Cell c) {
   return c == Cell::Rnn ? RnnCellKind::Rnn : c == Cell::Gru ? RnnCellKind::Gru : RnnCellKind::Lstm;
@@ -43,9 +62,11 @@ class FusedKernel final : public Kernel {
  public:
   FusedKernel(RecurrentAttrs at, const kernels::RnnCellKernels& isa) : at_(std::move(at)), isa_(isa) {}
 
-  // Weights as accepts_fused checked them: float constants of the right shapes.
+  // Weights as accepts_fused checked them: float constants of the right shapes, or int8 ones
+  // with their scales.
   void pack(const KernelInit& init) {
     const Tensor &W = *constant(init, 1), &R = *constant(init, 2);
+    const bool int8 = W.dtype() == DType::Int8;
     const Tensor* B = init.node.has_input(3) ? constant(init, 3) : nullptr;
     const Tensor* P = at_.cell == Cell::Lstm && init.node.has_input(7) ? constant(init, 7) : nullptr;
     D_ = at_.num_directions;
@@ -57,11 +78,24 @@ class FusedKernel final : public Kernel {
     const bool lbr = at_.cell == Cell::Gru && at_.linear_before_reset;
     w_.assign(static_cast<size_t>(ld * I_), 0.0f);
     bias_.assign(static_cast<size_t>(ld), 0.0f);
+    std::vector<float> w_scales, r_scales;
+    if (int8) {
+      w_scales = int8_scales(init.node, "w_scales", GH);
+      r_scales = int8_scales(init.node, "r_scales", GH);
+    }
     for (int64_t d = 0; d < D_; ++d) {
-      const float* w = W.data<float>() + d * GH * I_;
       for (int64_t g = 0; g < G_; ++g)
-        for (int64_t j = 0; j < H_; ++j)
-          std::memcpy(w_.data() + ((d * G_ + g) * Hp_ + j) * I_, w + (g * H_ + j) * I_, sizeof(float) * I_);
+        for (int64_t j = 0; j < H_; ++j) {
+          const int64_t row = g * H_ + j;
+          float* dst = w_.data() + ((d * G_ + g) * Hp_ + j) * I_;
+          if (!int8) {
+            std::memcpy(dst, W.data<float>() + (d * GH + row) * I_, sizeof(float) * I_);
+            continue;
+          }
+          const int8_t* src = W.data<int8_t>() + (d * GH + row) * I_;
+          const float s = w_scales[w_scales.size() == 1 ? 0 : row];
+          for (int64_t i = 0; i < I_; ++i) dst[i] = static_cast<float>(src[i]) * s;
+        }
       const float* rbh = nullptr;
       if (B) {
         const float* wb = B->data<float>() + d * 2 * GH;
@@ -72,8 +106,12 @@ class FusedKernel final : public Kernel {
           for (int64_t j = 0; j < H_; ++j)
             bias_[(d * G_ + g) * Hp_ + j] = wb[g * H_ + j] + (lbr && g == 2 ? 0.0f : rb[g * H_ + j]);
       }
-      cells_.push_back(kernels::rnn_pack_cell(kind_of(at_.cell), lbr, H_, R.data<float>() + d * GH * H_, rbh,
-                                              P ? P->data<float>() + d * 3 * H_ : nullptr));
+      const float* peep = P ? P->data<float>() + d * 3 * H_ : nullptr;
+      if (int8)
+        cells_.push_back(kernels::rnn_pack_cell_int8(kind_of(at_.cell), lbr, H_, R.data<int8_t>() + d * GH * H_,
+                                                     r_scales.data(), static_cast<int64_t>(r_scales.size()), rbh, peep));
+      else
+        cells_.push_back(kernels::rnn_pack_cell(kind_of(at_.cell), lbr, H_, R.data<float>() + d * GH * H_, rbh, peep));
     }
   }
 
@@ -203,8 +241,11 @@ Status FusedKernel::run(KernelContext& ctx) {
 
 }  // namespace
 
-bool accepts_fused(const KernelInit& init, Cell cell, FusedIsa isa) {
-  if (isa == FusedIsa::Avx2 && &kernels::rnn_cell_kernels() != kernels::rnn_cell_kernels_avx2()) return false;
+namespace {
+
+// What both the float and the int8 forms need: the attributes, float X, constant W and R of the
+// right shapes in `wtype`, float B and P.
+bool accepts_cell(const KernelInit& init, Cell cell, DType wtype) {
   auto at = parse_attrs(init.node, init.opset, cell);
   if (!at.ok() || at->clip > 0 || at->input_forget || !default_activations(*at)) return false;
   if (!init.inputs.empty() && init.inputs[0].dtype != DType::Undefined && init.inputs[0].dtype != DType::Float)
@@ -212,21 +253,59 @@ bool accepts_fused(const KernelInit& init, Cell cell, FusedIsa isa) {
   const Tensor *W = constant(init, 1), *R = constant(init, 2);
   if (!W || !R || W->rank() != 3 || R->rank() != 3) return false;
   const int64_t D = at->num_directions, G = num_gates(cell), H = at->hidden_size >= 0 ? at->hidden_size : R->dim(2);
-  if (!float_of_shape(W, {D, G * H, W->dim(2)}) || !float_of_shape(R, {D, G * H, H})) return false;
+  auto of_shape = wtype == DType::Int8 ? int8_of_shape : float_of_shape;
+  if (!of_shape(W, {D, G * H, W->dim(2)}) || !of_shape(R, {D, G * H, H})) return false;
   if (init.node.has_input(3) && !float_of_shape(constant(init, 3), {D, 2 * G * H})) return false;
   if (cell == Cell::Lstm && init.node.has_input(7) && !float_of_shape(constant(init, 7), {D, 3 * H})) return false;
+  if (wtype == DType::Int8)
+    return !int8_scales(init.node, "w_scales", G * H).empty() && !int8_scales(init.node, "r_scales", G * H).empty();
   return true;
+}
+
+}  // namespace
+
+bool accepts_fused(const KernelInit& init, Cell cell, FusedIsa isa) {
+  if (isa == FusedIsa::Avx2 && &kernels::rnn_cell_kernels() != kernels::rnn_cell_kernels_avx2()) return false;
+  return accepts_cell(init, cell, is_int8_node(init.node) ? DType::Int8 : DType::Float);
 }
 
 Result<std::unique_ptr<Kernel>> make_fused_kernel(const KernelInit& init, Cell cell, FusedIsa isa) {
   const kernels::RnnCellKernels* k = kernels_for(isa);
   if (!k) return error("{}: the CPU lacks the instructions of this kernel", init.node.label());
   if (!accepts_fused(init, cell, FusedIsa::Portable))
-    return error("{}: the fused kernel takes only float constant weights and default activations", init.node.label());
+    return error("{}: the fused kernel takes only constant weights (float, or int8 with their scales) and default "
+                 "activations", init.node.label());
   SZ0_ASSIGN(RecurrentAttrs at, parse_attrs(init.node, init.opset, cell));
   auto kernel = std::make_unique<FusedKernel>(std::move(at), *k);
   kernel->pack(init);
   return std::unique_ptr<Kernel>(std::move(kernel));
 }
+
+namespace {
+
+// The int8 forms: schema and kernel in one entry each. Nothing else runs them, so a node the
+// kernel refuses is never made (fuse_qdq asks first).
+template <Cell C>
+Status infer_int8(InferContext& ctx) {
+  return infer_recurrent(ctx, C);
+}
+template <Cell C>
+bool accepts_int8(const KernelInit& init) {
+  return accepts_fused(init, C, FusedIsa::Portable);
+}
+template <Cell C>
+Result<std::unique_ptr<Kernel>> make_int8(const KernelInit& init) {
+  return make_fused_kernel(init, C, kernels::rnn_cell_kernels_avx2() == &kernels::rnn_cell_kernels()
+                                        ? FusedIsa::Avx2 : FusedIsa::Portable);
+}
+
+SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QRNN", .since = 1, .infer = infer_int8<Cell::Rnn>,
+                .factory = make_int8<Cell::Rnn>, .accepts = accepts_int8<Cell::Rnn>, .kernel_name = "fused_int8");
+SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QGRU", .since = 1, .infer = infer_int8<Cell::Gru>,
+                .factory = make_int8<Cell::Gru>, .accepts = accepts_int8<Cell::Gru>, .kernel_name = "fused_int8");
+SZ0_REGISTER_OP(.domain = kInternalDomain, .op_type = "QLSTM", .since = 1, .infer = infer_int8<Cell::Lstm>,
+                .factory = make_int8<Cell::Lstm>, .accepts = accepts_int8<Cell::Lstm>, .kernel_name = "fused_int8");
+
+}  // namespace
 
 }  // namespace sz0::ops::rnn
