@@ -18,6 +18,11 @@ struct ModelInfo {
   std::vector<std::string> notes;
 };
 
+// Multiply-accumulates of one node (Conv, ConvTranspose, MatMul, Gemm and their integer forms,
+// RNN, GRU, LSTM: every step's input and recurrent products) from inferred types; 0 for other
+// ops, -1 when a needed shape is unknown.
+int64_t node_macs(const Node& n, const std::map<std::string, TypeInfo>& types);
+
 // Symbolic input dims are taken as 1 (or as given in `input_shapes`) for the MAC estimate.
 ModelInfo analyze_model(const Model& model, const std::map<std::string, Shape>& input_shapes = {});
 

@@ -33,11 +33,20 @@ struct ChannelPlan {
     int64_t positions() const { return channels() * span; }
   };
   // Conv / Gemm / MatMul weight (input 1): rows follow a producer's group, columns the layout of
-  // the node's data input.
+  // the node's data input. A recurrent cell's W and R (inputs 1 and 2) repeat the group once per
+  // gate and direction along their rows: `rows` says so.
   struct WeightEdit {
     size_t node = 0;
     int rows_group = -1;
     std::optional<Layout> cols;
+    int input = 1;
+    std::optional<Layout> rows;
+  };
+  // An integer attribute that counts a group's channels (a recurrent cell's hidden_size).
+  struct AttrEdit {
+    size_t node = 0;
+    std::string name;
+    int group = -1;
   };
   // Depthwise Conv: `in` is its input's layout; output rows are input positions × mult.
   struct DepthwiseEdit {
@@ -75,6 +84,7 @@ struct ChannelPlan {
   std::vector<ConstEdit> consts;
   std::vector<ReshapeEdit> reshapes;
   std::vector<Norm> batchnorms;
+  std::vector<AttrEdit> attrs;
   std::map<std::string, Layout> tensors;  // every tensor that carries channels of a group
 };
 

@@ -128,7 +128,9 @@ Tensor shrink_weight(const Tensor& t, const WeightRef& w, const std::vector<int6
   WeightRef nw = w;
   nw.rows = static_cast<int64_t>(rows.size());
   nw.cols = static_cast<int64_t>(cols.size());
-  if (s.size() >= 3) {
+  if (w.directions > 0) {
+    s = {w.directions, nw.rows / w.directions, nw.cols};
+  } else if (s.size() >= 3) {
     s[0] = nw.rows;
     s[1] = nw.cols / w.kernel;
   } else {
@@ -172,10 +174,9 @@ Result<ChannelRemoval> remove_channels(Model& model, const ChannelAnalysis& a,
     return error("remove_channels: {}: its parameters no longer match the channel analysis", g.nodes[node].label());
   };
   for (const ChannelPlan::WeightEdit& e : p.weights) {
-    auto w = weight_ref(model, e.node, 1);
-    if (!w || w->rows != a.groups[p.final_group[static_cast<size_t>(e.rows_group)]].channels ||
-        (e.cols && e.cols->positions() * w->kernel != w->cols))
-      return stale(e.node);
+    auto w = weight_ref(model, e.node, e.input);
+    const int64_t rows = e.rows ? e.rows->positions() : a.groups[p.final_group[static_cast<size_t>(e.rows_group)]].channels;
+    if (!w || w->rows != rows || (e.cols && e.cols->positions() * w->kernel != w->cols)) return stale(e.node);
   }
   for (const ChannelPlan::DepthwiseEdit& e : p.depthwise) {
     auto w = weight_ref(model, e.node, 1);
@@ -187,9 +188,9 @@ Result<ChannelRemoval> remove_channels(Model& model, const ChannelAnalysis& a,
   ChannelRemoval removal;
   Remover rm(model);
   for (const ChannelPlan::WeightEdit& e : p.weights) {
-    auto w = weight_ref(model, e.node, 1);
+    auto w = weight_ref(model, e.node, e.input);
     const std::vector<int64_t>* rk = kept(e.rows_group);
-    std::vector<int64_t> rows = rk ? *rk : all_of(w->rows);
+    std::vector<int64_t> rows = e.rows ? kept_positions(*e.rows, kept) : rk ? *rk : all_of(w->rows);
     std::vector<int64_t> cols = e.cols ? expand(kept_positions(*e.cols, kept), w->kernel) : all_of(w->cols);
     if (static_cast<int64_t>(rows.size()) == w->rows && static_cast<int64_t>(cols.size()) == w->cols) continue;
     rm.set_initializer(w->name, shrink_weight(g.initializers.at(w->name), *w, rows, cols));
@@ -209,6 +210,9 @@ Result<ChannelRemoval> remove_channels(Model& model, const ChannelAnalysis& a,
     if (static_cast<int64_t>(pos.size()) == e.layout.positions()) continue;
     rm.replace_input(e.node, e.input, slice_axis(e.value, e.axis, pos));
   }
+  for (const ChannelPlan::AttrEdit& e : p.attrs)
+    if (const std::vector<int64_t>* k = kept(e.group))
+      g.nodes[e.node].set_attr(passes::make_attr_int(e.name, static_cast<int64_t>(k->size())));
   for (const ChannelPlan::ReshapeEdit& e : p.reshapes) {
     const std::vector<int64_t> pos = kept_positions(e.in, kept);
     if (static_cast<int64_t>(pos.size()) == e.in.positions()) continue;

@@ -181,9 +181,15 @@ class Analyzer {
     for (const std::string& name : inner)
       if (const Layout* l = layout(name)) block(*l, fmt::format("read inside a subgraph of {}", n.label()));
     if (!out) return;
-    for (size_t k = 0; k < n.outputs.size(); ++k)
-      if (n.has_output(k) && (k == 0 || n.op_type == "Dropout")) state_[n.outputs[k]] = *out;
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      if (!n.has_output(k)) continue;
+      if (k == 0 || n.op_type == "Dropout") state_[n.outputs[k]] = *out;
+      // A recurrent cell's Y_h and Y_c hold its units on their last axis too.
+      if (k > 0 && is_recurrent(n.op_type)) state_[n.outputs[k]] = Layout{2, out->segs, 1};
+    }
   }
+
+  static bool is_recurrent(const std::string& op) { return op == "GRU" || op == "LSTM" || op == "RNN"; }
 
   std::optional<Layout> dispatch(Visit& v) {
     const std::string& op = v.n.op_type;
@@ -198,7 +204,81 @@ class Analyzer {
     if (elementwise_ops().count(op)) return elementwise(v);
     if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") return reshape(v);
     if (op == "Concat") return concat(v);
+    if (op == "Transpose") return transpose(v);
+    if (is_recurrent(op)) return recurrent(v);
     return std::nullopt;
+  }
+
+  std::optional<Layout> transpose(Visit& v) {
+    const Layout* in = layout(v.n.inputs[0]);
+    const int r = rank(v.n.inputs[0]);
+    if (!in || r < 0) return std::nullopt;
+    std::vector<int64_t> perm = v.n.attr_ints("perm");
+    if (perm.empty())
+      for (int k = r - 1; k >= 0; --k) perm.push_back(k);
+    for (int k = 0; k < static_cast<int>(perm.size()); ++k)
+      if (perm[static_cast<size_t>(k)] == in->axis || perm[static_cast<size_t>(k)] == in->axis - r) {
+        Layout out = *in;
+        out.axis = k;
+        v.ok[0] = true;
+        return out;
+      }
+    v.why = "its permutation is malformed";
+    return std::nullopt;
+  }
+
+  // RNN, GRU, LSTM: the hidden units are a group of their own, repeated along W's and R's rows
+  // once per gate and direction, along R's columns (the recurrence reads them), in B, P, a
+  // constant initial state, and hidden_size. X's channels, on its last axis, are W's columns.
+  std::optional<Layout> recurrent(Visit& v) {
+    const Node& n = v.n;
+    const Tensor* w = n.has_input(1) ? float_initializer(n.inputs[1]) : nullptr;
+    const Tensor* r = n.has_input(2) ? float_initializer(n.inputs[2]) : nullptr;
+    if (!w || !r || w->rank() != 3 || r->rank() != 3 || r->dim(2) == 0 || w->dim(1) % r->dim(2) != 0) {
+      v.why = "W and R are not float32 initializers";
+      return std::nullopt;
+    }
+    const int64_t D = w->dim(0), H = r->dim(2), G = w->dim(1) / H;
+    auto cols = reduced(v, 2, w->dim(2));
+    const int gid = new_group(v.index, H);
+    auto repeated = [&](int64_t times) {
+      Layout l{0, {}, 1};
+      for (int64_t k = 0; k < times; ++k) l.segs.push_back({gid, H});
+      return l;
+    };
+    Layout out{3, {{gid, H}}, 1};
+    if (shared(n.inputs[1]) || shared(n.inputs[2])) {
+      block_group(gid, fmt::format("{}: its weights are shared", n.label()));
+      v.why = "its weights are shared";
+      return out;
+    }
+    if (cols) v.ok[0] = true;
+    const Layout gates = repeated(D * G);
+    plan_.weights.push_back({v.index, gid, cols, 1, gates});
+    plan_.weights.push_back({v.index, gid, Layout{0, {{gid, H}}, 1}, 2, gates});
+    plan_.attrs.push_back({v.index, "hidden_size", gid});
+    // B [D, 2·G·H] and P [D, 3·H] along axis 1; initial_h and initial_c [D, N, H] (or [N, D, H])
+    // along axis 2.
+    struct Param {
+      size_t input;
+      int axis;
+      Layout layout;
+    };
+    std::vector<Param> params = {{3, 1, repeated(2 * G)}, {5, 2, repeated(1)}};
+    if (n.op_type == "LSTM") {
+      params.push_back({6, 2, repeated(1)});
+      params.push_back({7, 1, repeated(3)});
+    }
+    for (Param& p : params) {
+      if (!n.has_input(p.input)) continue;
+      const Tensor* c = constant(n.inputs[p.input]);
+      if (!c || c->rank() <= p.axis || c->dim(p.axis) != p.layout.positions()) {
+        block_group(gid, fmt::format("{}: input '{}' is not a constant", n.label(), n.inputs[p.input]));
+        continue;
+      }
+      plan_.consts.push_back({v.index, p.input, p.axis, p.layout, *c});
+    }
+    return out;
   }
 
   std::optional<Layout> pass(Visit& v) {
@@ -300,6 +380,15 @@ class Analyzer {
     const Tensor* b = n.has_input(1) ? float_initializer(n.inputs[1]) : nullptr;
     const int out_rank = n.has_output(0) ? rank(n.outputs[0]) : -1;
     const int a_rank = rank(n.inputs[0]);
+    // Weights times an activation whose channels lie on its last axis (attention pooling over
+    // a sequence): each output column is one of B's channels, so they carry over.
+    const Layout* lb = !b && n.has_input(1) ? layout(n.inputs[1]) : nullptr;
+    if (lb && !layout(n.inputs[0]) && out_rank >= 2 && lb->axis == rank(n.inputs[1]) - 1 && rank(n.inputs[1]) >= 2) {
+      v.ok[1] = true;
+      Layout out = *lb;
+      out.axis = out_rank - 1;
+      return out;
+    }
     if (!b || b->rank() != 2 || out_rank < 1 || a_rank < 1) {
       v.why = "B is not a rank-2 float32 initializer";
       return std::nullopt;
@@ -479,12 +568,34 @@ class Analyzer {
       }
       if (suffix > total) break;
     }
-    if (at < 0 || positions == 0) return std::nullopt;
-    const int64_t size = (*dout)[static_cast<size_t>(at)].value;
-    if (size % positions != 0) return std::nullopt;
     Layout out = *in;
+    if (at < 0 && positions > 0 && inner == 1) {
+      // The dims just before a last channel axis folded into it, the leading ones kept (a
+      // bidirectional cell's directions beside its units): the channels repeat per folded position.
+      const Dim last = dout->empty() ? Dim() : dout->back();
+      int64_t rep = last.known() && last.value % positions == 0 ? last.value / positions : 0;
+      int j = in->axis;
+      while (rep > 1 && j > 0 && (*din)[static_cast<size_t>(j - 1)].known() &&
+             rep % (*din)[static_cast<size_t>(j - 1)].value == 0)
+        rep /= (*din)[static_cast<size_t>(--j)].value;
+      bool leading = rep == 1 && j < in->axis && static_cast<int>(dout->size()) == j + 1;
+      for (int k = 0; leading && k < j; ++k) {
+        const Dim &a = (*din)[static_cast<size_t>(k)], &b = (*dout)[static_cast<size_t>(k)];
+        leading = a.known() ? b.known() && a.value == b.value : !a.symbol.empty() && a.symbol == b.symbol;
+      }
+      if (leading) {
+        at = j;
+        out.segs.clear();
+        for (int64_t r = 0; r < last.value / positions; ++r) out.segs.insert(out.segs.end(), in->segs.begin(), in->segs.end());
+      }
+    } else if (at >= 0) {
+      const int64_t size = (*dout)[static_cast<size_t>(at)].value;
+      if (positions == 0 || size % positions != 0) return std::nullopt;
+      out.span *= size / positions;
+    }
+    if (at < 0) return std::nullopt;
+    const int64_t size = (*dout)[static_cast<size_t>(at)].value;
     out.axis = at;
-    out.span *= size / positions;
     if (n.op_type == "Reshape") {
       const Tensor* shape = n.has_input(1) ? constant(n.inputs[1]) : nullptr;
       if (!shape || shape->numel() != static_cast<int64_t>(dout->size())) {
@@ -493,10 +604,11 @@ class Analyzer {
       }
       const std::vector<int64_t> s = shape->to_int64();
       const bool allowzero = n.attr_int("allowzero", 0) != 0;
-      for (int k = std::min(in->axis, at); k <= std::max(in->axis, at); ++k) {
-        const int64_t x = s[static_cast<size_t>(k)];
-        // 0 copies the input dim: right only for the channel axis itself, which shrinks alike.
-        if (x == 0 && (allowzero || k != in->axis || k != at || size != positions)) {
+      for (int k = 0; k < static_cast<int>(s.size()); ++k) {
+        // 0 copies input dim k: right for the channel axis when it stays where it was and shrinks
+        // alike, and for dims the channels do not touch.
+        if (s[static_cast<size_t>(k)] != 0 || (!allowzero && k != at && k != in->axis)) continue;
+        if (allowzero || k != in->axis || k != at || size != positions) {
           v.why = "its shape copies a dim next to the channel axis";
           return std::nullopt;
         }
@@ -582,6 +694,7 @@ class Analyzer {
     for (const auto& e : plan_.depthwise) touch(e.in, e.node);
     for (const auto& e : plan_.consts) touch(e.layout, e.node);
     for (const auto& e : plan_.reshapes) touch(e.in, e.node);
+    for (const auto& e : plan_.attrs) members[plan_.final_group[static_cast<size_t>(e.group)]].insert(e.node);
     for (size_t gi = 0; gi < a.groups.size(); ++gi)
       for (size_t node : members[gi]) a.groups[gi].members.push_back(node_id(g_.nodes[node]));
     for (const Node& n : g_.nodes) plan_.node_ops.push_back(n.op_type + "/" + n.name);
@@ -638,6 +751,24 @@ std::vector<double> channel_importance(const Model& model, const ChannelAnalysis
   // Weights only: a bias shifts a channel but says little about how much its inputs matter.
   for (size_t raw = 0; raw < p.producer.size(); ++raw) {
     if (p.final_group[raw] != group) continue;
+    const std::string& op = model.graph.nodes[p.producer[raw]].op_type;
+    if (op == "GRU" || op == "LSTM" || op == "RNN") {
+      // A hidden unit's rows of W and R, every gate and direction: row (d·G + g)·H + j is unit j.
+      for (int input : {1, 2}) {
+        auto w = weight_ref(model, p.producer[raw], input);
+        if (!w || w->rows % static_cast<int64_t>(imp.size()) != 0) continue;
+        const std::vector<float> m = weight_matrix(model, *w);
+        for (int64_t r = 0; r < w->rows; ++r) {
+          double s = 0;
+          for (int64_t c = 0; c < w->cols; ++c) {
+            const double x = m[static_cast<size_t>(r * w->cols + c)];
+            s += how == ChannelImportance::L2 ? x * x : std::abs(x);
+          }
+          imp[static_cast<size_t>(r % static_cast<int64_t>(imp.size()))] += how == ChannelImportance::L2 ? std::sqrt(s) : s;
+        }
+      }
+      continue;
+    }
     auto w = weight_ref(model, p.producer[raw], 1);
     if (!w || w->rows != static_cast<int64_t>(imp.size())) continue;
     const std::vector<float> m = weight_matrix(model, *w);

@@ -40,9 +40,11 @@ std::optional<WeightRef> weight_ref(const Model& model, size_t node, int input) 
     w.rows = s[1];
     w.cols = s[0];
     w.transposed = true;
-  } else if ((n.op_type == "GRU" || n.op_type == "LSTM") && (input == 1 || input == 2) && s.size() == 3) {
+  } else if ((n.op_type == "GRU" || n.op_type == "LSTM" || n.op_type == "RNN") && (input == 1 || input == 2) &&
+             s.size() == 3) {
     w.rows = s[0] * s[1];
     w.cols = s[2];
+    w.directions = s[0];
   } else {
     return std::nullopt;
   }

@@ -4,7 +4,7 @@
 //   Gemm  B [K, N] (transB 0)         rows N,   cols K           (transposed view)
 //   Gemm  B [N, K] (transB 1)         rows N,   cols K
 //   MatMul B [K, N] (rank 2)          rows N,   cols K           (transposed view)
-//   GRU/LSTM W [D, G·H, I], R [D, G·H, H]  rows D·G·H, cols I (or H)
+//   RNN/GRU/LSTM W [D, G·H, I], R [D, G·H, H]  rows D·G·H, cols I (or H)
 #pragma once
 
 #include <sz0/graph.h>
@@ -23,11 +23,12 @@ struct WeightRef {
   bool transposed = false;  // element (r, c) is stored at c·rows + r instead of r·cols + c
   int64_t group = 1;        // Conv group attribute
   int64_t kernel = 1;       // Conv: kh·kw (cols = in_channels·kernel); 1 otherwise
+  int64_t directions = 0;   // RNN/GRU/LSTM: D (rows are D blocks of G·H); 0 otherwise
   int64_t index(int64_t r, int64_t c) const { return transposed ? c * rows + r : r * cols + c; }
 };
 
 // The view of input `input` of node `node` when it is a float32 initializer weight the pruner
-// understands (Conv, Gemm, MatMul with rank-2 B: input 1; GRU/LSTM: inputs 1 and 2), whoever
+// understands (Conv, Gemm, MatMul with rank-2 B: input 1; RNN/GRU/LSTM: inputs 1 and 2), whoever
 // else reads it.
 std::optional<WeightRef> weight_ref(const Model& model, size_t node, int input);
 
@@ -36,7 +37,7 @@ std::optional<WeightRef> weight_ref(const Model& model, size_t node, int input);
 // Returns how many moved.
 int lift_constants(Model& model);
 
-// Float32 initializer weights of Conv, Gemm, MatMul (constant rank-2 B), GRU and LSTM (W and
+// Float32 initializer weights of Conv, Gemm, MatMul (constant rank-2 B), RNN, GRU and LSTM (W and
 // R), in graph order. A weight read by several nodes, or also by a non-prunable node, is left
 // out (changing it would change the other reader).
 std::vector<WeightRef> prunable_weights(const Model& model);

@@ -187,8 +187,7 @@ Result<PruneReport> ModelPruner::prune(Model& model) const {
     if (!l.pruned && l.skipped.empty() && o.strategy == PruningStrategy::NM)
       l.skipped = fmt::format("no group of more than {} input channels (depthwise or narrow)", o.n);
     if (!l.pruned && l.skipped.empty() && o.strategy == PruningStrategy::Structured)
-      l.skipped = n.op_type == "GRU" || n.op_type == "LSTM" ? "recurrent hidden units are not removed"
-                                                           : "its channels are in no prunable group";
+      l.skipped = "its channels are in no prunable group";
     if (notes.gain_db.count(n.name)) l.reconstruction_gain_db = notes.gain_db.at(n.name);
     if (notes.not_refit.count(n.name) && !notes.gain_db.count(n.name)) l.not_refit = notes.not_refit.at(n.name);
     if (shrank || (o.strategy == PruningStrategy::Structured && l.pruned))

@@ -3,6 +3,7 @@
 #include "prune/masks.h"
 #include "prune/stats.h"
 
+#include <sz0/model_info.h>
 #include <sz0/prune.h>
 #include <sz0/session.h>
 
@@ -29,29 +30,10 @@ std::map<std::string, int64_t> node_macs(const Model& model, const std::map<std:
   std::map<std::string, int64_t> macs;
   auto types = infer_graph(model.graph, model, concrete_input_shapes(model, input_shapes));
   if (!types.ok()) return macs;
-  auto shape_of = [&](const std::string& name) -> std::optional<Shape> {
-    auto it = types->types.find(name);
-    if (it == types->types.end() || !it->second.fully_known()) return std::nullopt;
-    return it->second.concrete();
-  };
   for (const Node& n : model.graph.nodes) {
-    if (!n.domain.empty() || n.inputs.size() < 2 || n.outputs.empty()) continue;
-    auto out = shape_of(n.outputs[0]);
-    auto w = shape_of(n.inputs[1]);
-    auto a = shape_of(n.inputs[0]);
-    if (!out || !w || !a) continue;
-    const int64_t out_elems = shape_numel(*out);
-    if (n.op_type == "Conv" && w->size() >= 3) {
-      // Each output element reads I/g · kernel inputs: the weight's per-filter size.
-      macs[n.name] = out_elems * (shape_numel(*w) / (*w)[0]);
-    } else if (n.op_type == "ConvTranspose" && w->size() >= 3) {
-      macs[n.name] = shape_numel(*a) * (shape_numel(*w) / (*w)[0]);
-    } else if (n.op_type == "Gemm" && a->size() == 2) {
-      const int64_t k = n.attr_int("transA", 0) ? (*a)[0] : (*a)[1];
-      macs[n.name] = out_elems * k;
-    } else if (n.op_type == "MatMul" && !a->empty()) {
-      macs[n.name] = out_elems * a->back();
-    }
+    if (!n.domain.empty()) continue;
+    const int64_t m = sz0::node_macs(n, types->types);
+    if (m > 0) macs[n.name] = m;
   }
   return macs;
 }

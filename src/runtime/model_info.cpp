@@ -24,7 +24,8 @@ int64_t numel_of(const TypeInfo* t) {
   return shape_numel(t->concrete());
 }
 
-// Multiply-accumulates of one node from its inferred types; -1 when unknown.
+}  // namespace
+
 int64_t node_macs(const Node& n, const std::map<std::string, TypeInfo>& types) {
   auto type = [&](size_t i, bool out) -> const TypeInfo* {
     const auto& names = out ? n.outputs : n.inputs;
@@ -69,8 +70,6 @@ int64_t node_macs(const Node& n, const std::map<std::string, TypeInfo>& types) {
   }
   return 0;
 }
-
-}  // namespace
 
 ModelInfo analyze_model(const Model& model, const std::map<std::string, Shape>& input_shapes) {
   ModelInfo info;

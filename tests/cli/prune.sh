@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `sz0 prune` and `sz0 sparsity`: bad arguments fail cleanly and leave no file; every zoo model
 # is pruned by magnitude (sparsity within 0.5% of the amount, by `sz0 sparsity --json`) and runs;
-# structured pruning removes channels from the CNN, sequence and transformer models (fewer
+# structured pruning removes channels (and GRU/LSTM hidden units) from the CNN, sequence and transformer models (fewer
 # parameters, valid models); 2:4 holds its pattern; reconstruction on DATA brings the outputs
 # closer than the same pruning without it; and a structured-pruned model quantized to INT8
 # runs. When ONNX Runtime is installed, every pruned (and the pruned-then-quantized) model also
@@ -76,7 +76,7 @@ prune_check resnet-s-random "$work/zoo_resnet-s.onnx" 'abs(r["prunable"]["sparsi
   --strategy random --amount 0.4 --seed 3
 prune_check resnet-s-2:4 "$work/zoo_resnet-s.onnx" 'all(l["pattern_2_4"] for l in s["layers"] if l["parameters"] >= 1024)' \
   --strategy 2:4
-for name in resnet-s mobilenet-s sentinel-tcn mlp; do
+for name in resnet-s mobilenet-s sentinel-tcn mlp sentinel-gru lstm-seq; do
   mapfile -t GEN < <(zoo_gen_args "$name" 1)
   prune_check "$name-structured" "$work/zoo_$name.onnx" \
     'r["parameters"]["after"] <= 0.8 * r["parameters"]["before"] and r["macs"]["after"] < r["macs"]["before"]' \
@@ -101,6 +101,11 @@ for strategy in magnitude structured; do
     'r["reconstructed"] and r["accuracy"]["cosine"] > r["accuracy"]["without_reconstruction"]["cosine"]' \
     --strategy "$strategy" --amount 0.5 --calib "$data" --reconstruct
 done
+# GRU hidden units removed, the next layers re-fitted.
+mapfile -t GEN < <(zoo_gen_args sentinel-gru 1)
+prune_check sentinel-gru-structured-reconstructed "$work/zoo_sentinel-gru.onnx" \
+  'r["reconstructed"] and r["accuracy"]["cosine"] > r["accuracy"]["without_reconstruction"]["cosine"]' \
+  --strategy structured --amount 0.3 --calib "$data" --reconstruct
 
 # Prune, then quantize: the INT8 model of a pruned network runs (and in ONNX Runtime).
 mapfile -t GEN < <(zoo_gen_args resnet-s 1)
