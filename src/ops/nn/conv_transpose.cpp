@@ -1,4 +1,5 @@
-// ConvTranspose: GEMM (W^T x X) into columns, then col2im scatter-add into the output.
+// ConvTranspose: GEMM (W^T x X) into columns, then col2im scatter-add into the output (a plain
+// interleaving where kernel and stride tile the output exactly).
 #include "kernels/parallel.h"
 #include "ops/nn/nn_util.h"
 
@@ -98,6 +99,46 @@ void col2im(const TransposePlan& p, const T* col, int64_t r0, int64_t r1, T* y, 
   });
 }
 
+// Whether every output position is written by exactly one (input position, kernel tap): 2-D,
+// kernel equal to stride, no dilation, no padding, the output exactly input × stride (the
+// upsampling ConvTranspose of segmentation and detection heads).
+bool tiles_exactly(const TransposePlan& p) {
+  if (p.g.nd != 2) return false;
+  for (int d = 0; d < 2; ++d)
+    if (p.g.kernel[d] != p.g.strides[d] || p.g.dilations[d] != 1 || p.g.pads[d] != 0 || p.g.pads[d + 2] != 0 ||
+        p.out_sp[d] != p.in_sp[d] * p.g.strides[d])
+      return false;
+  return true;
+}
+
+// col2im for tiles_exactly: each output row (h·sh + kh) is the sw columns of taps (kh, 0..sw-1)
+// interleaved; every value is written once, nothing accumulated.
+template <class T>
+void place_tiles(const TransposePlan& p, const T* col, int64_t r0, int64_t r1, T* y, int threads) {
+  const int64_t sh = p.g.strides[0], sw = p.g.strides[1], iw = p.in_sp[1], ow = p.out_sp[1];
+  const int64_t len = (r1 - r0) * iw;
+  kernels::parallel_for(p.mg * sh, threads, [&](int64_t b, int64_t e) {
+    for (int64_t mk = b; mk < e; ++mk) {
+      const int64_t m = mk / sh, kh = mk % sh;
+      const T* taps = col + (m * p.kprod + kh * sw) * len;
+      for (int64_t r = r0; r < r1; ++r) {
+        T* yr = y + m * p.out_size + (r * sh + kh) * ow;
+        const T* src = taps + (r - r0) * iw;
+        if (sw == 2) {
+          const T *s0 = src, *s1 = src + len;
+          for (int64_t i = 0; i < iw; ++i) {
+            yr[2 * i] = s0[i];
+            yr[2 * i + 1] = s1[i];
+          }
+          continue;
+        }
+        for (int64_t kw = 0; kw < sw; ++kw)
+          for (int64_t i = 0; i < iw; ++i) yr[i * sw + kw] = src[kw * len + i];
+      }
+    }
+  });
+}
+
 template <class T>
 void conv_transpose_compute(const TransposePlan& p, const T* x, const T* w, const T* bias, T* y, int threads) {
   const int nd = p.g.nd;
@@ -107,6 +148,7 @@ void conv_transpose_compute(const TransposePlan& p, const T* x, const T* w, cons
   const int64_t outer = p.in_size / std::max<int64_t>(iw, 1);
   const int64_t chunk = std::clamp<int64_t>(kColBudget / std::max<int64_t>(rows * iw, 1), 1, std::max<int64_t>(outer, 1));
   std::vector<T> col(static_cast<size_t>(rows * chunk * iw));
+  const bool tiles = tiles_exactly(p);
   for (int64_t n = 0; n < p.n; ++n)
     for (int64_t g = 0; g < p.group; ++g) {
       const T* xg = x + (n * p.c + g * cg) * p.in_size;
@@ -116,7 +158,8 @@ void conv_transpose_compute(const TransposePlan& p, const T* x, const T* w, cons
         const int64_t r1 = std::min(outer, r0 + chunk);
         const int64_t len = (r1 - r0) * iw;
         gemm_any<T>(true, false, rows, len, cg, wg, rows, xg + r0 * iw, p.in_size, col.data(), len);
-        col2im<T>(p, col.data(), r0, r1, yg, threads);
+        if (tiles) place_tiles<T>(p, col.data(), r0, r1, yg, threads);
+        else col2im<T>(p, col.data(), r0, r1, yg, threads);
       }
     }
   if (bias) add_channel_bias(y, bias, p.n * m, m, p.out_size, threads);

@@ -360,7 +360,8 @@ AxisMap axis_map(const Attrs& a, const Geometry& geo, size_t d, int64_t in, int6
 // ---------------------------------------------------------------------------------------------
 // Kernels.
 
-// Nearest: a pure gather, exact for every type.
+// Nearest: a pure gather, exact for every type. Output rows that read the same source row as the
+// row before are copies of it, and an integer upsampling of the last axis repeats each value.
 template <class T>
 void resize_nearest(const Tensor& xt, Tensor& yt, const std::vector<AxisMap>& maps, double extrapolation, int threads) {
   const Shape& in = xt.shape();
@@ -379,7 +380,14 @@ void resize_nearest(const Tensor& xt, Tensor& yt, const std::vector<AxisMap>& ma
   const int64_t rows = yt.numel() / std::max<int64_t>(last, 1);
   const std::vector<int64_t>& last_offs = offs[rank - 1];
   const std::vector<uint8_t>& last_out = maps[rank - 1].outside;
+  // An integer upsampling of the last axis (output j reads input j / rep), as FPN necks use:
+  // each input value is written rep times instead of gathered through the offset table.
+  const int64_t in_last = in[rank - 1];
+  int64_t rep = !maps[rank - 1].any_outside && in_last > 0 && last % in_last == 0 ? last / in_last : 0;
+  for (int64_t j = 0; rep > 1 && j < last; ++j)
+    if (maps[rank - 1].idx[static_cast<size_t>(j)] != j / rep) rep = 0;
   kernels::parallel_for(rows, threads, [&](int64_t b, int64_t e) {
+    int64_t prev_base = -1;
     for (int64_t row = b; row < e; ++row) {
       int64_t base = 0, r = row;
       bool outside = false;
@@ -392,6 +400,19 @@ void resize_nearest(const Tensor& xt, Tensor& yt, const std::vector<AxisMap>& ma
       T* dst = y + row * last;
       if (outside) {
         std::fill(dst, dst + last, fill);
+        prev_base = -1;
+        continue;
+      }
+      // The same source row as the previous output row (an upsampled middle axis): copy it.
+      if (base == prev_base) {
+        std::copy(dst - last, dst, dst);
+        continue;
+      }
+      prev_base = base;
+      if (rep > 1) {
+        const T* src = x + base;
+        for (int64_t i = 0; i < in_last; ++i)
+          for (int64_t k = 0; k < rep; ++k) dst[i * rep + k] = src[i];
         continue;
       }
       for (int64_t j = 0; j < last; ++j)

@@ -113,6 +113,12 @@ TEST(ConvTranspose, MatchesDirectReference) {
       {{1, 3, 5}, {3, 2, 4}, {3}, {1}, {0, 2}, {2}, 1},
       {{1, 2, 3, 4, 3}, {2, 2, 2, 3, 2}, {2, 1, 2}, {1, 2, 1}, {1, 0, 0, 0, 1, 1}, {0, 0, 1}, 1},
       {{1, 6, 5, 5}, {6, 1, 3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, {0, 0}, 6},
+      // Kernel equal to stride, no padding: the output is tiled exactly (the interleaving path),
+      // for stride 2, unequal strides, stride 3, and a size split into column chunks.
+      {{1, 5, 6, 7}, {5, 3, 2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}, {0, 0}, 1},
+      {{2, 3, 4, 5}, {3, 2, 3, 2}, {3, 2}, {1, 1}, {0, 0, 0, 0}, {0, 0}, 1},
+      {{1, 2, 3, 3}, {2, 4, 3, 3}, {3, 3}, {1, 1}, {0, 0, 0, 0}, {0, 0}, 1},
+      {{1, 2, 100, 700}, {2, 8, 2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}, {0, 0}, 1},
   };
   for (const Case& c : cases)
     for (DType dt : {DType::Float, DType::Double, DType::Float16}) {

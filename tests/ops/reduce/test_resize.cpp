@@ -170,6 +170,10 @@ const std::vector<Case> kCases = {
     {{2, 4, 3}, {0.5f, 1.5f, 2.0f}, {3, 1, 5}},
     {{1, 2, 3, 2, 3}, {1, 1, 1.5f, 2, 0.7f}, {1, 2, 4, 3, 1}},
     {{1, 1, 1, 4}, {1, 1, 3, 1.25f}, {1, 1, 2, 6}},
+    // Integer upsampling (FPN necks): the kernel's repeat and row-copy paths.
+    {{2, 3, 4, 5}, {1, 1, 2, 3}, {2, 3, 8, 15}},
+    {{1, 2, 3, 4}, {1, 1, 4, 2}, {1, 2, 12, 8}},
+    {{3, 7}, {2, 2}, {6, 14}},
 };
 
 const std::vector<std::string> kCoords = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
