@@ -197,6 +197,8 @@ class Analyzer {
     if (op == "Gemm") return gemm(v);
     if (op == "MatMul") return matmul(v);
     if (op == "BatchNormalization" || op == "InstanceNormalization") return norm(v);
+    if (op == "LayerNormalization") return layer_norm(v);
+    if (op == "Gather") return gather(v);
     if (op == "PRelu") return prelu(v);
     if (unary_ops().count(op)) return pass(v);
     if (pool_ops().count(op)) return pool(v);
@@ -421,6 +423,54 @@ class Analyzer {
     if (bn) plan_.batchnorms.push_back({v.index, *in, *values[0]});
     v.ok[0] = true;
     return *in;
+  }
+
+  // LayerNormalization over the channel axis alone (a transformer's residual stream): its scale
+  // and bias are sliced with the channels. Unlike the other channel-wise ops, removal is not
+  // exact here: the mean and variance are then taken over the kept channels only.
+  std::optional<Layout> layer_norm(Visit& v) {
+    const Node& n = v.n;
+    const Layout* in = layout(n.inputs[0]);
+    const int r = rank(n.inputs[0]);
+    if (!in || r < 0) return std::nullopt;
+    int64_t axis = n.attr_int("axis", -1);
+    if (axis < 0) axis += r;
+    if (axis != r - 1 || in->axis != r - 1 || (n.outputs.size() > 1 && (n.has_output(1) || n.has_output(2)))) {
+      v.why = axis != r - 1 || in->axis != r - 1 ? "it normalizes over more than the channel axis" : "it returns its statistics";
+      return std::nullopt;
+    }
+    std::vector<const Tensor*> params;
+    for (size_t k = 1; k < 3; ++k) {
+      if (!n.has_input(k)) continue;
+      const Tensor* c = vector_constant(n.inputs[k], in->positions());
+      if (!c) {
+        v.why = fmt::format("input {} is not a per-channel constant", k);
+        return std::nullopt;
+      }
+      plan_.consts.push_back({v.index, k, 0, *in, *c});
+    }
+    v.ok[0] = true;
+    return *in;
+  }
+
+  // Gather from a float initializer table along axis 0 (an embedding): each row holds one value
+  // per channel, so the table's columns are a producer's output channels.
+  std::optional<Layout> gather(Visit& v) {
+    const Node& n = v.n;
+    const Tensor* table = n.inputs.size() == 2 ? float_initializer(n.inputs[0]) : nullptr;
+    const int out_rank = n.has_output(0) ? rank(n.outputs[0]) : -1;
+    if (!table || table->rank() != 2 || n.attr_int("axis", 0) != 0 || out_rank < 1 || layout(n.inputs[1])) {
+      v.why = "it is not an embedding lookup";
+      return std::nullopt;
+    }
+    const int gid = new_group(v.index, table->dim(1));
+    Layout out{out_rank - 1, {{gid, table->dim(1)}}, 1};
+    if (shared(n.inputs[0])) {
+      block_group(gid, fmt::format("{}: table '{}' is shared", n.label(), n.inputs[0]));
+      return out;
+    }
+    plan_.consts.push_back({v.index, 0, 1, out, *table});
+    return out;
   }
 
   std::optional<Layout> prelu(Visit& v) {
@@ -751,7 +801,26 @@ std::vector<double> channel_importance(const Model& model, const ChannelAnalysis
   // Weights only: a bias shifts a channel but says little about how much its inputs matter.
   for (size_t raw = 0; raw < p.producer.size(); ++raw) {
     if (p.final_group[raw] != group) continue;
-    const std::string& op = model.graph.nodes[p.producer[raw]].op_type;
+    const Node& prod = model.graph.nodes[p.producer[raw]];
+    const std::string& op = prod.op_type;
+    if (op == "Gather") {
+      // One table row is read per position: a channel's typical weight is the mean (L1) or root
+      // mean square (L2) over the rows, comparable to one input of a MatMul producer.
+      auto it = model.graph.initializers.find(prod.inputs[0]);
+      if (it == model.graph.initializers.end() || it->second.rank() != 2 || it->second.dim(1) != static_cast<int64_t>(imp.size()))
+        continue;
+      const Tensor& t = it->second;
+      const int64_t rows = std::max<int64_t>(t.dim(0), 1), cols = t.dim(1);
+      std::vector<double> acc(imp.size(), 0.0);
+      for (int64_t r = 0; r < t.dim(0); ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          const double x = t.get_double(r * cols + c);
+          acc[static_cast<size_t>(c)] += how == ChannelImportance::L2 ? x * x : std::abs(x);
+        }
+      for (size_t c = 0; c < imp.size(); ++c)
+        imp[c] += how == ChannelImportance::L2 ? std::sqrt(acc[c] / rows) : acc[c] / rows;
+      continue;
+    }
     if (op == "GRU" || op == "LSTM" || op == "RNN") {
       // A hidden unit's rows of W and R, every gate and direction: row (d·G + g)·H + j is unit j.
       for (int input : {1, 2}) {

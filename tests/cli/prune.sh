@@ -82,11 +82,11 @@ for name in resnet-s mobilenet-s sentinel-tcn mlp sentinel-gru lstm-seq; do
     'r["parameters"]["after"] <= 0.8 * r["parameters"]["before"] and r["macs"]["after"] < r["macs"]["before"]' \
     --strategy structured --amount 0.3
 done
-# The transformer: only the feed-forward inner channels are free (attention heads and the
-# residual stream reach reshapes and the output).
+# The transformer: the feed-forward inner channels and the residual stream (embedding columns,
+# LayerNormalizations) are free; attention heads reach reshapes and stay.
 mapfile -t GEN < <(zoo_gen_args transformer-s 1)
 prune_check transformer-s-structured "$work/zoo_transformer-s.onnx" \
-  'r["parameters"]["after"] < 0.9 * r["parameters"]["before"] and r["channel_groups"]["pruned"] >= 4' \
+  'r["parameters"]["after"] <= 0.8 * r["parameters"]["before"] and r["channel_groups"]["pruned"] >= 5' \
   --strategy structured --amount 0.3
 
 # Reconstruction on DATA: closer to the original than the same pruning without it.

@@ -586,6 +586,70 @@ TEST(PruneChannels, RecurrentOptionsByHand) {
       << b.groups[group_of(b, {"n0"})].blocked;
 }
 
+// A transformer's residual stream: the embedding table's columns, the positional constant,
+// every LayerNormalization's scale and bias, the residual producers' rows and the readers'
+// columns shrink together. LayerNormalization then normalizes over the kept channels only, so
+// this removal is checked for shapes, validity and the removed channels' being gone, not for
+// unchanged outputs.
+TEST(PruneChannels, ResidualStreamThroughEmbeddingAndLayerNorm) {
+  ModelBuilder b("tiny-transformer", {.seed = 4, .batch = 1});
+  Var ids = b.input("ids", DType::Int64, {5});
+  Var x = b.add(b.embedding(ids, 11, 8, "embed"), b.parameter("pos", {5, 8}, 0.1f));
+  Var h = b.layer_norm(x, "ln1");
+  x = b.add(x, b.linear(b.relu(b.linear(h, 6, {.name = "fc1"})), 8, {.name = "fc2"}));
+  x = b.layer_norm(x, "ln2");
+  b.output(b.linear(b.reduce_mean(x, 1, false), 3, {.name = "head"}), "out");
+  Model m = build_model(b);
+  const ChannelAnalysis a = analyze(m);
+  size_t g = a.groups.size();
+  for (size_t i = 0; i < a.groups.size(); ++i)
+    if (has(a.groups[i].producers, "embed") || has(a.groups[i].producers, "embed_gather")) g = i;
+  ASSERT_LT(g, a.groups.size());
+  ASSERT_TRUE(a.groups[g].blocked.empty()) << a.groups[g].blocked;
+  EXPECT_EQ(a.groups[g].producers.size(), 2u) << "the embedding and fc2, joined by the residual Add";
+  const std::vector<double> imp = channel_importance(m, a, g, ChannelImportance::L1);
+  ASSERT_EQ(imp.size(), 8u);
+  Model p = m;
+  auto r = remove_channels(p, a, {{g, {0, 2, 3, 5, 7}}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto problems = validate_model(p);
+  ASSERT_TRUE(problems.empty()) << problems.front();
+  auto initializer_with = [&](const std::string& part) {
+    for (const auto& [name, t] : p.graph.initializers)
+      if (name.find(part) != std::string::npos) return t.shape();
+    return Shape{};
+  };
+  EXPECT_EQ(initializer_with("embed"), (Shape{11, 5}));
+  EXPECT_EQ(initializer_with("pos"), (Shape{5, 5}));
+  EXPECT_EQ(initializer_with("ln1.weight"), (Shape{5}));
+  EXPECT_EQ(initializer_with("ln2.bias"), (Shape{5}));
+  // The kept columns are the original ones.
+  const Tensor& e0 = m.graph.initializers.at(p.graph.nodes[0].inputs[0]);
+  const Tensor& e1 = p.graph.initializers.at(p.graph.nodes[0].inputs[0]);
+  EXPECT_EQ(e1.data<float>()[1], e0.data<float>()[2]);
+  EXPECT_EQ(e1.data<float>()[5 + 4], e0.data<float>()[8 + 7]);
+  Tensor tokens = Tensor::from_vector<int64_t>({1, 4, 10, 0, 7}, {1, 5});
+  auto outs = run_model(p, {{"ids", tokens}});
+  ASSERT_TRUE(outs.ok()) << outs.status().message();
+  EXPECT_EQ((*outs)[0].shape(), (Shape{1, 3}));
+}
+
+// LayerNormalization over more than the channel axis mixes channels into the statistics of
+// other positions: the group stays whole.
+TEST(PruneChannels, LayerNormOverSeveralAxesBlocks) {
+  Model m = graph_model(17, {{"x", {1, 5, 6}}}, {"out"},
+                        {op("MatMul", {"x", "w"}, {"h"}), op("LayerNormalization", {"h", "g", "b"}, {"n"}, {attr_int("axis", 1)}),
+                         op("MatMul", {"n", "w2"}, {"out"})},
+                        {{"w", random_tensor(DType::Float, {6, 8}, 1)},
+                         {"g", random_tensor(DType::Float, {5, 8}, 2)},
+                         {"b", random_tensor(DType::Float, {5, 8}, 3)},
+                         {"w2", random_tensor(DType::Float, {8, 3}, 4)}});
+  m.graph.nodes[0].name = "fc1";
+  const ChannelAnalysis a = analyze(m);
+  const std::string& why = a.groups[group_of(a, {"fc1"})].blocked;
+  EXPECT_NE(why.find("normalizes over more than the channel axis"), std::string::npos) << why;
+}
+
 TEST(PruneChannels, ImportanceByHand) {
   ModelBuilder b("imp", {.seed = 9});
   Var x = b.input("x", DType::Float, {2, 3, 3});
