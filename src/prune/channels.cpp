@@ -199,6 +199,7 @@ class Analyzer {
     if (op == "BatchNormalization" || op == "InstanceNormalization") return norm(v);
     if (op == "LayerNormalization") return layer_norm(v);
     if (op == "Gather") return gather(v);
+    if (op == "Resize" || op == "Upsample") return resize(v);
     if (op == "PRelu") return prelu(v);
     if (unary_ops().count(op)) return pass(v);
     if (pool_ops().count(op)) return pool(v);
@@ -449,6 +450,29 @@ class Analyzer {
       }
       plan_.consts.push_back({v.index, k, 0, *in, *c});
     }
+    v.ok[0] = true;
+    return *in;
+  }
+
+  // Resize / Upsample that leaves the channel axis alone (scale 1 there) is channel-wise: each
+  // output channel reads its own input channel only.
+  std::optional<Layout> resize(Visit& v) {
+    const Node& n = v.n;
+    const Layout* in = layout(n.inputs[0]);
+    if (!in) return std::nullopt;
+    v.why = "its scale along the channel axis is not a constant 1";
+    if (n.attr_string("coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize") return std::nullopt;
+    const bool legacy = n.op_type == "Upsample" || n.inputs.size() == 2;
+    const size_t scales_at = legacy ? 1 : 2;
+    const Tensor* scales = n.has_input(scales_at) ? constant(n.inputs[scales_at]) : nullptr;
+    if (!legacy && n.has_input(3)) return std::nullopt;  // sizes spell out the channel count
+    if (!scales && n.op_type == "Upsample" && n.has_attr("scales")) {
+      const std::vector<float> s = n.attr_floats("scales");
+      if (static_cast<int>(s.size()) <= in->axis || s[static_cast<size_t>(in->axis)] != 1.0f) return std::nullopt;
+    } else if (!scales || scales->numel() <= in->axis || scales->get_double(in->axis) != 1.0) {
+      return std::nullopt;
+    }
+    v.why.clear();
     v.ok[0] = true;
     return *in;
   }

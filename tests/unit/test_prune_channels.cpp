@@ -634,6 +634,34 @@ TEST(PruneChannels, ResidualStreamThroughEmbeddingAndLayerNorm) {
   EXPECT_EQ((*outs)[0].shape(), (Shape{1, 3}));
 }
 
+// A feature-pyramid step: Resize (nearest, x2 on the spatial axes only) is channel-wise, so the
+// convolution before it loses channels exactly; a Resize that scales the channel axis blocks.
+TEST(PruneChannels, ResizeOfTheSpatialAxes) {
+  for (bool channel_scaled : {false, true}) {
+    SCOPED_TRACE(channel_scaled ? "channel axis scaled" : "spatial only");
+    const std::vector<float> sc = {1, channel_scaled ? 2.0f : 1.0f, 2, 2};
+    Model m = graph_model(13, {{"x", {1, 3, 4, 4}}}, {"out"},
+                          {op("Conv", {"x", "w1", "b1"}, {"h"}), op("Resize", {"h", "", "scales"}, {"u"}, {attr_string("mode", "nearest")}),
+                           op("Conv", {"u", "w2"}, {"out"})},
+                          {{"w1", random_tensor(DType::Float, {5, 3, 1, 1}, 1)},
+                           {"b1", random_tensor(DType::Float, {5}, 2)},
+                           {"scales", Tensor::from_vector(sc)},
+                           {"w2", random_tensor(DType::Float, {2, channel_scaled ? 10 : 5, 1, 1}, 3)}});
+    m.graph.nodes[0].name = "c1";
+    const ChannelAnalysis a = analyze(m);
+    const ChannelGroup& grp = a.groups[group_of(a, {"c1"})];
+    if (channel_scaled) {
+      EXPECT_NE(grp.blocked.find("scale along the channel axis"), std::string::npos) << grp.blocked;
+      continue;
+    }
+    ASSERT_TRUE(grp.blocked.empty()) << grp.blocked;
+    zero_along(m, "w1", 0, {1, 4});
+    zero_along(m, "b1", 0, {1, 4});
+    const Model p = prune_exact(m, a, {{group_of(a, {"c1"}), {0, 2, 3}}});
+    EXPECT_EQ(shape_of(p, "w2"), (Shape{2, 3, 1, 1}));
+  }
+}
+
 // LayerNormalization over more than the channel axis mixes channels into the statistics of
 // other positions: the group stays whole.
 TEST(PruneChannels, LayerNormOverSeveralAxesBlocks) {
