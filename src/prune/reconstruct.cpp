@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 namespace sz0::prune {
@@ -32,18 +33,36 @@ void add_block(Hessian& h, const std::vector<float>& gram) {
   for (size_t i = 0; i < h.h.size(); ++i) h.h[i] += gram[i];
 }
 
+void add_cross_block(Hessian& h, const std::vector<float>& gram) {
+  if (h.cross.empty()) h.cross.assign(h.h.size(), 0.0);
+  for (size_t i = 0; i < h.cross.size(); ++i) h.cross[i] += gram[i];
+}
+
 // H += Xᵀ X for X [n, dim] with row stride `ld`, or, when `columns`, for the X whose rows are
-// the n columns of a [dim, n] matrix with row stride `ld`.
-void add_rows(Hessian& h, const float* x, int64_t n, int64_t ld, bool columns, std::vector<float>& gram) {
+// the n columns of a [dim, n] matrix with row stride `ld`; and cross += X_refᵀ X when `ref` (laid
+// out as x) is given.
+void add_rows(Hessian& h, const float* x, const float* ref, int64_t n, int64_t ld, bool columns, std::vector<float>& gram) {
   const int64_t dim = h.dim, nb = block_vectors(dim);
   gram.resize(static_cast<size_t>(dim * dim));
   for (int64_t b = 0; b < n; b += nb) {
     const int64_t k = std::min(nb, n - b);
-    const float* a = columns ? x + b : x + b * ld;
-    kernels::gemm_f32(!columns, columns, dim, dim, k, 1.f, a, ld, a, ld, 0.f, gram.data(), dim);
+    const int64_t at = columns ? b : b * ld;
+    kernels::gemm_f32(!columns, columns, dim, dim, k, 1.f, x + at, ld, x + at, ld, 0.f, gram.data(), dim);
     add_block(h, gram);
+    if (!ref) continue;
+    kernels::gemm_f32(!columns, columns, dim, dim, k, 1.f, ref + at, ld, x + at, ld, 0.f, gram.data(), dim);
+    add_cross_block(h, gram);
   }
   h.vectors += n;
+}
+
+// The reference model's value of the same input, checked to have x's shape; nullptr without one.
+Result<const float*> paired(const Tensor* ref, const Tensor& x, const Node& node, const std::string& input) {
+  if (!ref) return static_cast<const float*>(nullptr);
+  if (ref->shape() != x.shape() || ref->dtype() != DType::Float)
+    return error("{}: input '{}' is {} in the reference model, {} here", node.label(), input, shape_str(ref->shape()),
+                 shape_str(x.shape()));
+  return ref->data<float>();
 }
 
 // What one weight reads: its activation tensor and how that becomes input vectors.
@@ -54,30 +73,32 @@ struct Probe {
   Hessian* hessian = nullptr;
 };
 
-Status add_gemm(const Probe& p, const Tensor& a, std::vector<float>& gram) {
+Status add_gemm(const Probe& p, const Tensor& a, const Tensor* ref, std::vector<float>& gram) {
   Hessian& h = *p.hessian;
   const bool trans_a = p.node->attr_int("transA", 0) != 0;
   if (a.rank() != 2 || a.dim(trans_a ? 0 : 1) != h.dim)
     return error("{}: input '{}' has shape {}, expected {} along the reduction", p.node->label(), p.input,
                  shape_str(a.shape()), h.dim);
+  SZ0_ASSIGN(const float* r, paired(ref, a, *p.node, p.input));
   // transA: the stored A is [K, M] and the input vectors are its columns.
-  add_rows(h, a.data<float>(), trans_a ? a.dim(1) : a.dim(0), a.dim(1), trans_a, gram);
+  add_rows(h, a.data<float>(), r, trans_a ? a.dim(1) : a.dim(0), a.dim(1), trans_a, gram);
   return {};
 }
 
-Status add_matmul(const Probe& p, const Tensor& a, std::vector<float>& gram) {
+Status add_matmul(const Probe& p, const Tensor& a, const Tensor* ref, std::vector<float>& gram) {
   Hessian& h = *p.hessian;
   if (a.rank() < 1 || a.dim(-1) != h.dim)
     return error("{}: input '{}' has shape {}, expected last dim {}", p.node->label(), p.input, shape_str(a.shape()),
                  h.dim);
-  add_rows(h, a.data<float>(), a.numel() / h.dim, h.dim, false, gram);
+  SZ0_ASSIGN(const float* r, paired(ref, a, *p.node, p.input));
+  add_rows(h, a.data<float>(), r, a.numel() / h.dim, h.dim, false, gram);
   return {};
 }
 
 // im2col in blocks of output positions (over all batch items at once), each block stored
 // transposed, [dim, positions], so that filling it and the GEMM both read contiguously.
-Status add_conv(const Probe& p, const Shape& wshape, const Tensor& x, std::vector<float>& patches,
-                std::vector<float>& gram) {
+Status add_conv(const Probe& p, const Shape& wshape, const Tensor& x, const Tensor* ref, std::vector<float>& patches,
+                std::vector<float>& ref_patches, std::vector<float>& gram) {
   Hessian& h = *p.hessian;
   const Node& node = *p.node;
   const size_t nd = wshape.size() - 2;
@@ -90,8 +111,9 @@ Status add_conv(const Probe& p, const Shape& wshape, const Tensor& x, std::vecto
   const int64_t batch = x.dim(0), channels = x.dim(1);
   const int64_t in_size = shape_numel(in), out_size = shape_numel(out), kernel = shape_numel(g.kernel);
   const int64_t positions = batch * out_size, dim = h.dim, nb = block_vectors(dim);
-  const float* xd = x.data<float>();
+  SZ0_ASSIGN(const float* rd, paired(ref, x, node, p.input));
   patches.resize(static_cast<size_t>(dim * nb));
+  if (rd) ref_patches.resize(patches.size());
   gram.resize(static_cast<size_t>(dim * dim));
   // Per block, the offset into the input of (kernel position, output position) without the
   // channel term, or -1 in the padding.
@@ -120,15 +142,22 @@ Status add_conv(const Probe& p, const Shape& wshape, const Tensor& x, std::vecto
         offsets[static_cast<size_t>(kp * nb + j)] = inside ? item * channels * in_size + off : -1;
       }
     }
-    for (int64_t c = 0; c < channels; ++c)
-      for (int64_t kp = 0; kp < kernel; ++kp) {
-        float* row = &patches[static_cast<size_t>((c * kernel + kp) * n)];
-        const int64_t* off = &offsets[static_cast<size_t>(kp * nb)];
-        const float* xc = xd + c * in_size;
-        for (int64_t j = 0; j < n; ++j) row[j] = off[j] >= 0 ? xc[off[j]] : 0.f;
-      }
+    auto fill = [&](const float* xd, std::vector<float>& out) {
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t kp = 0; kp < kernel; ++kp) {
+          float* row = &out[static_cast<size_t>((c * kernel + kp) * n)];
+          const int64_t* off = &offsets[static_cast<size_t>(kp * nb)];
+          const float* xc = xd + c * in_size;
+          for (int64_t j = 0; j < n; ++j) row[j] = off[j] >= 0 ? xc[off[j]] : 0.f;
+        }
+    };
+    fill(x.data<float>(), patches);
     kernels::gemm_f32(false, true, dim, dim, n, 1.f, patches.data(), n, patches.data(), n, 0.f, gram.data(), dim);
     add_block(h, gram);
+    if (!rd) continue;
+    fill(rd, ref_patches);
+    kernels::gemm_f32(false, true, dim, dim, n, 1.f, ref_patches.data(), n, patches.data(), n, 0.f, gram.data(), dim);
+    add_cross_block(h, gram);
   }
   h.vectors += positions;
   return {};
@@ -154,7 +183,8 @@ int64_t grain(int64_t work_per_row) {
 Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, const std::vector<WeightRef>& weights,
                                                         const SampleStream& stream,
                                                         const std::map<std::string, Shape>& input_shapes,
-                                                        const std::function<void(size_t, size_t)>& progress) {
+                                                        const std::function<void(size_t, size_t)>& progress,
+                                                        const Model* reference) {
   std::map<std::string, Hessian> out;
   std::vector<Probe> probes;
   const Graph& graph = model.graph;
@@ -179,31 +209,51 @@ Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, cons
   std::vector<std::string> inputs;
   for (const Probe& p : probes) inputs.push_back(p.input);
   SZ0_ASSIGN(TensorProbe probe, TensorProbe::create(model, inputs, input_shapes));
+  std::optional<TensorProbe> ref_probe;
+  if (reference) {
+    auto rp = TensorProbe::create(*reference, inputs, input_shapes);
+    if (!rp.ok()) return rp.status().context("reference model");
+    ref_probe.emplace(std::move(*rp));
+  }
 
-  std::vector<float> patches, gram;
+  std::vector<float> patches, ref_patches, gram;
+  // A probed value as float; nullopt when the sample gives none.
+  auto value_of = [](const auto& values, const Probe& p) -> Result<Tensor> {
+    auto it = values.find(p.input);
+    if (it == values.end()) return error("{}: gives no value for input '{}'", p.node->label(), p.input);
+    Tensor x = *it->second;
+    if (x.dtype() == DType::Float) return x;
+    if (!dtype_is_float(x.dtype())) return error("{}: input '{}' is {}, not float", p.node->label(), p.input, dtype_name(x.dtype()));
+    return x.cast(DType::Float);
+  };
   for (size_t s = 0; s < stream.count; ++s) {
     auto feeds = stream.read(s);
     if (!feeds.ok()) return feeds.status().context(fmt::format("calibration sample {}", s));
     auto values = probe.run(*feeds);
     if (!values.ok()) return values.status().context(fmt::format("calibration sample {}", s));
+    decltype(values) ref_values = std::map<std::string, const Tensor*>{};
+    if (ref_probe) {
+      ref_values = ref_probe->run(*feeds);
+      if (!ref_values.ok()) return ref_values.status().context(fmt::format("reference model, calibration sample {}", s));
+    }
     for (const Probe& p : probes) {
-      auto it = values->find(p.input);
-      if (it == values->end())
-        return error("{}: calibration sample {} gives no value for input '{}'", p.node->label(), s, p.input);
-      Tensor x = *it->second;
-      if (x.dtype() != DType::Float) {
-        if (!dtype_is_float(x.dtype()))
-          return error("{}: input '{}' is {}, not float", p.node->label(), p.input, dtype_name(x.dtype()));
-        x = x.cast(DType::Float);
+      auto x = value_of(*values, p);
+      if (!x.ok()) return x.status().context(fmt::format("calibration sample {}", s));
+      std::optional<Tensor> r;
+      if (ref_probe) {
+        auto rv = value_of(*ref_values, p);
+        if (!rv.ok()) return rv.status().context(fmt::format("reference model, calibration sample {}", s));
+        r = std::move(*rv);
       }
+      const Tensor* ref = r ? &*r : nullptr;
       Status st;
       if (p.node->op_type == "Conv")
-        st = add_conv(p, graph.initializers.at(p.weight->name).shape(), x, patches, gram);
+        st = add_conv(p, graph.initializers.at(p.weight->name).shape(), *x, ref, patches, ref_patches, gram);
       else if (p.node->op_type == "Gemm")
-        st = add_gemm(p, x, gram);
+        st = add_gemm(p, *x, ref, gram);
       // MatMul, and GRU/LSTM input weights: every row of X (any layout) is one x_t.
       else
-        st = add_matmul(p, x, gram);
+        st = add_matmul(p, *x, ref, gram);
       if (!st.ok()) return st.context(fmt::format("calibration sample {}", s));
     }
     if (progress) progress(s + 1, stream.count);
@@ -311,8 +361,10 @@ Status sparsegpt(std::vector<float>& w, int64_t rows, int64_t cols, const Hessia
 }
 
 Result<std::vector<float>> refit_columns(const std::vector<float>& w, int64_t rows, int64_t cols, const Hessian& h,
-                                         const std::vector<int64_t>& keep, double damp) {
+                                         const std::vector<int64_t>& keep, double damp, bool to_reference) {
   SZ0_TRY(validate_matrix(w, rows, cols, h));
+  if (to_reference && static_cast<int64_t>(h.cross.size()) != cols * cols)
+    return error("no cross moments with a reference model for the re-fit");
   const int64_t k = static_cast<int64_t>(keep.size());
   for (int64_t j = 0; j < k; ++j)
     if (keep[static_cast<size_t>(j)] < 0 || keep[static_cast<size_t>(j)] >= cols ||
@@ -338,10 +390,13 @@ Result<std::vector<float>> refit_columns(const std::vector<float>& w, int64_t ro
   auto st = cholesky(a, k);
   if (!st.ok()) return st.context("H[keep, keep] after damping");
 
-  // Right-hand sides, one per row: (W H[:, keep])[r].
+  // Right-hand sides, one per row: (W H[:, keep])[r], or (W C[:, keep])[r] to the reference.
   std::vector<double> hk(static_cast<size_t>(cols * k));
   for (int64_t c = 0; c < cols; ++c)
-    for (int64_t j = 0; j < k; ++j) hk[static_cast<size_t>(c * k + j)] = H(c, keep[static_cast<size_t>(j)]);
+    for (int64_t j = 0; j < k; ++j) {
+      const size_t at = static_cast<size_t>(c * cols + keep[static_cast<size_t>(j)]);
+      hk[static_cast<size_t>(c * k + j)] = to_reference ? h.cross[at] : h.h[at];
+    }
   std::vector<double> b(static_cast<size_t>(rows * k), 0.0);
   auto solve = [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {

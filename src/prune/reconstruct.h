@@ -23,16 +23,22 @@ struct Hessian {
   int64_t dim = 0;
   std::vector<double> h;  // dim × dim, row-major, symmetric
   int64_t vectors = 0;    // how many x were added
+  // With a reference model: Σ x_ref xᵀ, x_ref being the same input vector (same sample and
+  // position) in the reference, row-major dim × dim; empty otherwise.
+  std::vector<double> cross;
 };
 
 // Runs `model` (sz0 Session, unoptimized) on every sample of `stream` and accumulates H for each
 // of `weights` (Conv with group 1, Gemm, MatMul, GRU/LSTM input weights W; others, such as the
 // recurrent weights R, are skipped and absent from the result),
-// keyed by weight name. Memory: the Hessians plus one sample's activations.
+// keyed by weight name. Memory: the Hessians plus one sample's activations. With `reference`
+// (the same graph with other weights, such as the model before pruning), each Hessian also gets
+// `cross`, from that model's values of the same inputs.
 Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, const std::vector<WeightRef>& weights,
                                                         const SampleStream& stream,
                                                         const std::map<std::string, Shape>& input_shapes,
-                                                        const std::function<void(size_t, size_t)>& progress = {});
+                                                        const std::function<void(size_t, size_t)>& progress = {},
+                                                        const Model* reference = nullptr);
 
 struct SparseGptOptions {
   double sparsity = 0.5;  // share of weights set to zero (when n == 0 and no mask is given)
@@ -52,8 +58,12 @@ Status sparsegpt(std::vector<float>& w, int64_t rows, int64_t cols, const Hessia
 // Least squares re-fit after columns are removed: the W' [rows, keep.size()] minimizing
 // ‖W X - W' X_keep‖², i.e. W' = W H[:, keep] (H[keep, keep] + λI)⁻¹. `w` is row-major
 // [rows, cols]; `keep` are ascending column indices.
+//
+// `to_reference` (needs h.cross): the layer is fitted to the reference model's outputs instead,
+// ‖W X_ref - W' X_keep‖², W' = W C[:, keep] (H[keep, keep] + λI)⁻¹ with C = h.cross: what the
+// layers before it changed is then absorbed where this layer can.
 Result<std::vector<float>> refit_columns(const std::vector<float>& w, int64_t rows, int64_t cols, const Hessian& h,
-                                         const std::vector<int64_t>& keep, double damp);
+                                         const std::vector<int64_t>& keep, double damp, bool to_reference = false);
 
 // Output SQNR (dB) of W' against W on the data H describes: ‖W X‖² / ‖(W - W') X‖² computed as
 // traces with H (both [rows, cols]).

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 
 using namespace sz0;
@@ -253,6 +254,52 @@ TEST(PruneHessian, Conv2dStridePadsDilation) {
   auto h = collect(model, samples);
   ASSERT_TRUE(h.ok()) << h.status().message();
   expect_hessian(h->at("w"), gram(ps, 30), static_cast<int64_t>(ps.size()));
+}
+
+// With a reference model, the cross moments pair each input vector with the reference's vector
+// at the same sample and position: here the reference computes the layer input with LeakyRelu
+// instead of Relu.
+TEST(PruneHessian, CrossMomentsWithAReference) {
+  for (const char* op : {"Conv", "MatMul"}) {
+    SCOPED_TRACE(op);
+    const bool conv = std::string(op) == "Conv";
+    const Shape xs = conv ? Shape{2, 3, 6, 5} : Shape{2, 4, 6};
+    Model model = conv ? layer_model("Conv", xs, {4, 3, 3, 2}, {attr_ints("pads", {1, 0, 1, 1})})
+                       : layer_model("MatMul", xs, {6, 5}, {});
+    Model reference = model;
+    reference.graph.nodes[0].op_type = "LeakyRelu";
+    reference.graph.nodes[0].attributes = {sz0::test::attr_float("alpha", 0.3f)};
+    std::vector<std::map<std::string, Tensor>> samples = {feed(xs, 31), feed(xs, 32)};
+    std::vector<std::vector<double>> mine, theirs;
+    for (const auto& s : samples) {
+      std::vector<float> a = relu(s.at("x")), b(a.size());
+      const float* x = s.at("x").data<float>();
+      for (size_t i = 0; i < b.size(); ++i) b[i] = x[i] > 0 ? x[i] : 0.3f * x[i];
+      if (conv) {
+        auto pa = patches_2d(a, 2, 3, 6, 5, 3, 2, {1, 1}, {1, 0, 1, 1}, {1, 1});
+        auto pb = patches_2d(b, 2, 3, 6, 5, 3, 2, {1, 1}, {1, 0, 1, 1}, {1, 1});
+        mine.insert(mine.end(), pa.begin(), pa.end());
+        theirs.insert(theirs.end(), pb.begin(), pb.end());
+      } else {
+        for (size_t r = 0; r < a.size() / 6; ++r) {
+          mine.emplace_back(a.begin() + static_cast<std::ptrdiff_t>(r * 6), a.begin() + static_cast<std::ptrdiff_t>(r * 6 + 6));
+          theirs.emplace_back(b.begin() + static_cast<std::ptrdiff_t>(r * 6), b.begin() + static_cast<std::ptrdiff_t>(r * 6 + 6));
+        }
+      }
+    }
+    auto h = collect_hessians(model, prunable_weights(model), stream_of(&samples), {}, {}, &reference);
+    ASSERT_TRUE(h.ok()) << h.status().message();
+    const Hessian& got = h->at("w");
+    const int64_t dim = got.dim;
+    expect_hessian(got, gram(mine, dim), static_cast<int64_t>(mine.size()));
+    ASSERT_EQ(got.cross.size(), static_cast<size_t>(dim * dim));
+    for (int64_t i = 0; i < dim; ++i)
+      for (int64_t j = 0; j < dim; ++j) {
+        double want = 0;
+        for (size_t v = 0; v < mine.size(); ++v) want += theirs[v][static_cast<size_t>(i)] * mine[v][static_cast<size_t>(j)];
+        ASSERT_NEAR(got.cross[static_cast<size_t>(i * dim + j)], want, 1e-4 * (1 + std::fabs(want))) << i << "," << j;
+      }
+  }
 }
 
 TEST(PruneHessian, Conv2dAutoPad) {
@@ -542,6 +589,34 @@ TEST(PruneRefit, NormalEquationOptimum) {
   const double e_damped = output_error(w, *damped, rows, d, keep);
   EXPECT_GE(e_damped, e_refit * (1 - 1e-6));
   EXPECT_LT(e_damped, e_drop);
+}
+
+// Fitted to a reference whose inputs are a linear map of this layer's (X_ref = A X), the
+// re-fit recovers W A exactly: the layer then gives the reference outputs from its own inputs.
+TEST(PruneRefit, ToReferenceAbsorbsALinearChangeUpstream) {
+  const int64_t rows = 5, cols = 9;
+  Data d = make_data(cols, 60, 7);
+  const std::vector<float> a = random_floats(static_cast<size_t>(cols * cols), 8);
+  d.h.cross.assign(static_cast<size_t>(cols * cols), 0.0);  // Σ x_ref xᵀ = A H
+  for (int64_t i = 0; i < cols; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      for (int64_t k = 0; k < cols; ++k)
+        d.h.cross[static_cast<size_t>(i * cols + j)] += a[static_cast<size_t>(i * cols + k)] * d.h.h[static_cast<size_t>(k * cols + j)];
+  const std::vector<float> w = random_floats(static_cast<size_t>(rows * cols), 9);
+  std::vector<int64_t> all(static_cast<size_t>(cols));
+  std::iota(all.begin(), all.end(), 0);
+  auto fitted = refit_columns(w, rows, cols, d.h, all, 0.0, true);
+  ASSERT_TRUE(fitted.ok()) << fitted.status().message();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      double want = 0;
+      for (int64_t k = 0; k < cols; ++k) want += w[static_cast<size_t>(r * cols + k)] * a[static_cast<size_t>(k * cols + c)];
+      EXPECT_NEAR((*fitted)[static_cast<size_t>(r * cols + c)], want, 1e-4 * (1 + std::fabs(want))) << r << "," << c;
+    }
+  // Without cross moments there is nothing to fit to.
+  Hessian bare = d.h;
+  bare.cross.clear();
+  EXPECT_FALSE(refit_columns(w, rows, cols, bare, all, 0.0, true).ok());
 }
 
 TEST(PruneRefit, DependentColumnsReconstructExactly) {
