@@ -71,7 +71,40 @@ struct Probe {
   const Node* node = nullptr;
   std::string input;
   Hessian* hessian = nullptr;
+  // Recurrent weights R: `input` is the cell's output Y, whose step t is the state the step
+  // after it (forward) or before it (reverse) multiplies.
+  bool state = false;
+  bool reverse = false;
+  int layout = 0;
 };
+
+// Whether R of cell `n` multiplies exactly the states Y holds: one direction, no initial state
+// (the first step's is zero), Y computed, and every gate's rows reading Ht-1 itself (GRU only
+// with linear_before_reset; otherwise its h gate reads rt ⊙ Ht-1).
+bool state_probe_possible(const Node& n) {
+  if (n.op_type != "GRU" && n.op_type != "LSTM" && n.op_type != "RNN") return false;
+  const std::string dir = n.attr_string("direction", "forward");
+  if (dir == "bidirectional" || n.has_input(5) || n.outputs.empty() || n.outputs[0].empty()) return false;
+  if (n.op_type == "LSTM" && n.has_input(6)) return false;
+  return n.op_type != "GRU" || n.attr_int("linear_before_reset", 0) != 0;
+}
+
+// Y [S, 1, N, H] (layout 0) or [N, S, 1, H] (layout 1) → the states R multiplied, as rows: every
+// step's but the last (forward) or the first (reverse).
+Tensor states_of(const Probe& p, const Tensor& y) {
+  const int64_t H = p.hessian->dim;
+  if (y.rank() != 4 || y.dim(3) != H) return Tensor(DType::Float, {0, H});
+  const int64_t S = p.layout == 0 ? y.dim(0) : y.dim(1), N = p.layout == 0 ? y.dim(2) : y.dim(0);
+  if (S < 2) return Tensor(DType::Float, {0, H});
+  Tensor out(DType::Float, {(S - 1) * N, H});
+  float* o = out.data<float>();
+  for (int64_t t = p.reverse ? 1 : 0; t < (p.reverse ? S : S - 1); ++t)
+    for (int64_t b = 0; b < N; ++b, o += H) {
+      const int64_t row = p.layout == 0 ? t * N + b : b * S + t;
+      std::copy(y.data<float>() + row * H, y.data<float>() + (row + 1) * H, o);
+    }
+  return out;
+}
 
 Status add_gemm(const Probe& p, const Tensor& a, const Tensor* ref, std::vector<float>& gram) {
   Hessian& h = *p.hessian;
@@ -193,14 +226,20 @@ Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, cons
     const Node& n = graph.nodes[w.node];
     const bool conv = n.op_type == "Conv" && w.group == 1;
     // GRU/LSTM input weights W multiply every time step's input x_t, in every direction: rows of
-    // X like a MatMul's. The recurrent weights R multiply hidden states no graph value holds.
-    const bool recurrent = n.op_type == "GRU" || n.op_type == "LSTM";
-    if (w.input != 1 || !n.has_input(0) || !(conv || recurrent || n.op_type == "Gemm" || n.op_type == "MatMul"))
+    // X like a MatMul's. The recurrent weights R multiply the states Y holds, one step apart.
+    const bool recurrent = n.op_type == "GRU" || n.op_type == "LSTM" || n.op_type == "RNN";
+    const bool state = recurrent && w.input == 2 && state_probe_possible(n);
+    if ((w.input != 1 && !state) || !n.has_input(0) ||
+        !(conv || recurrent || n.op_type == "Gemm" || n.op_type == "MatMul"))
       continue;
     Hessian& h = out[w.name];
     h.dim = w.cols;
     h.h.assign(static_cast<size_t>(w.cols * w.cols), 0.0);
-    probes.push_back({&w, &n, n.inputs[0], nullptr});
+    Probe p{&w, &n, state ? n.outputs[0] : n.inputs[0], nullptr};
+    p.state = state;
+    p.reverse = n.attr_string("direction", "forward") == "reverse";
+    p.layout = static_cast<int>(n.attr_int("layout", 0));
+    probes.push_back(std::move(p));
   }
   for (Probe& p : probes) p.hessian = &out.at(p.weight->name);
   if (probes.empty()) return out;
@@ -244,6 +283,10 @@ Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, cons
         auto rv = value_of(*ref_values, p);
         if (!rv.ok()) return rv.status().context(fmt::format("reference model, calibration sample {}", s));
         r = std::move(*rv);
+      }
+      if (p.state) {
+        *x = states_of(p, *x);
+        if (r) r = states_of(p, *r);
       }
       const Tensor* ref = r ? &*r : nullptr;
       Status st;

@@ -17,8 +17,9 @@ namespace sz0::prune {
 
 // Σ x xᵀ over every input vector x the layer multiplies with its weight rows: a row of X for
 // Gemm/MatMul (all leading dims flattened; likewise the input x_t of every time step for the
-// input weights W of GRU/LSTM), an im2col patch (I·kh·kw, in the weight's column
-// order, padding as zeros) at every output position for Conv (group 1 only).
+// input weights W of GRU/LSTM, and the state Ht-1 of every step after the first for R), an
+// im2col patch (I·kh·kw, in the weight's column order, padding as zeros) at every output
+// position for Conv (group 1 only).
 struct Hessian {
   int64_t dim = 0;
   std::vector<double> h;  // dim × dim, row-major, symmetric
@@ -29,8 +30,9 @@ struct Hessian {
 };
 
 // Runs `model` (sz0 Session, unoptimized) on every sample of `stream` and accumulates H for each
-// of `weights` (Conv with group 1, Gemm, MatMul, GRU/LSTM input weights W; others, such as the
-// recurrent weights R, are skipped and absent from the result),
+// of `weights` (Conv with group 1, Gemm, MatMul, RNN/GRU/LSTM input weights W, and their
+// recurrent weights R where every gate's rows multiply the state Y holds: one direction, no
+// initial state, GRU with linear_before_reset; the others are skipped and absent from the result),
 // keyed by weight name. Memory: the Hessians plus one sample's activations. With `reference`
 // (the same graph with other weights, such as the model before pruning), each Hessian also gets
 // `cross`, from that model's values of the same inputs.

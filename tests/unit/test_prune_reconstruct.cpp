@@ -153,7 +153,57 @@ TEST(PruneHessian, MatMulFlattensLeadingDims) {
   EXPECT_FALSE(collect(model, {}).ok());  // no samples
 }
 
-// GRU: the input weights W see every time step's x_t (rows of X); R (hidden states) is absent.
+// R multiplies the state of the step before (forward) or after (reverse): the rows of Y but the
+// last or the first step, in either layout. Where some gate's rows read something else (GRU
+// without linear_before_reset), or two directions would need two Hessians, R is absent.
+TEST(PruneHessian, RecurrentStateWeights) {
+  struct Case {
+    std::string op, direction;
+    int layout;
+    bool lbr, expect;
+  };
+  const Case cases[] = {{"GRU", "forward", 0, true, true},   {"GRU", "reverse", 1, true, true},
+                        {"LSTM", "forward", 1, false, true}, {"RNN", "reverse", 0, false, true},
+                        {"GRU", "forward", 0, false, false}, {"LSTM", "bidirectional", 0, false, false}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.op + " " + c.direction + " layout " + std::to_string(c.layout) + (c.lbr ? " lbr" : ""));
+    const int64_t S = 5, N = 2, I = 3, H = 4, G = c.op == "RNN" ? 1 : c.op == "GRU" ? 3 : 4;
+    const int64_t D = c.direction == "bidirectional" ? 2 : 1;
+    const Shape xs = c.layout == 0 ? Shape{S, N, I} : Shape{N, S, I};
+    Model model = layer_model(c.op, xs, {D, G * H, I}, {attr_int("hidden_size", H), attr_string("direction", c.direction),
+                                                         attr_int("layout", c.layout)});
+    if (c.lbr) model.graph.nodes[1].attributes.push_back(attr_int("linear_before_reset", 1));
+    model.graph.nodes[1].inputs = {"a", "w", "r"};
+    model.graph.initializers["r"] = Tensor::from_vector(random_floats(static_cast<size_t>(D * G * H * H), 9), {D, G * H, H});
+    std::vector<std::map<std::string, Tensor>> samples = {feed(xs, 5), feed(xs, 6)};
+    auto h = collect(model, samples);
+    ASSERT_TRUE(h.ok()) << h.status().message();
+    if (!c.expect) {
+      EXPECT_EQ(h->count("r"), 0u);
+      continue;
+    }
+    SessionOptions so;
+    so.optimize = false;
+    auto session = Session::create(model, so);
+    ASSERT_TRUE(session.ok()) << session.status().message();
+    std::vector<std::vector<double>> states;
+    for (const auto& s : samples) {
+      auto y = (*session)->run(s);
+      ASSERT_TRUE(y.ok()) << y.status().message();
+      const Tensor& yt = y->front();  // [S, 1, N, H] or [N, S, 1, H]
+      for (int64_t t = 0; t < S; ++t) {
+        if (t == (c.direction == "reverse" ? 0 : S - 1)) continue;
+        for (int64_t b = 0; b < N; ++b) {
+          const float* row = yt.data<float>() + (c.layout == 0 ? t * N + b : b * S + t) * H;
+          states.emplace_back(row, row + H);
+        }
+      }
+    }
+    expect_hessian(h->at("r"), gram(states, H), static_cast<int64_t>(states.size()));
+  }
+}
+
+// GRU: the input weights W see every time step's x_t (rows of X).
 TEST(PruneHessian, RecurrentInputWeights) {
   const Shape xs = {5, 2, 6};  // [seq, batch, input]
   Model model = layer_model("GRU", xs, {1, 12, 6}, {});
@@ -173,7 +223,7 @@ TEST(PruneHessian, RecurrentInputWeights) {
   auto h = collect(model, samples);
   ASSERT_TRUE(h.ok()) << h.status().message();
   expect_hessian(h->at("w"), gram(rows, 6), 20);
-  EXPECT_EQ(h->count("r"), 0u);
+  EXPECT_EQ(h->count("r"), 0u) << "the h gate of a GRU without linear_before_reset reads rt ⊙ Ht-1";
 }
 
 // Two Gemms in a chain: both inputs observed in one run; the second layer's input computed here.
