@@ -1,5 +1,6 @@
 // ModelPruner: options, the stages, and the report (counts before and after, agreement with
 // the original model).
+#include "kernels/sparse_gemv.h"
 #include "prune/layers.h"
 #include "prune/masks.h"
 #include "prune/stages.h"
@@ -194,6 +195,9 @@ Result<PruneReport> ModelPruner::prune(Model& model) const {
       l.runtime = "smaller dense kernel";
     else if (l.pruned && o.strategy == PruningStrategy::NM)
       l.runtime = fmt::format("dense kernel ({}:{} needs sparse tensor cores)", o.n, o.m);
+    else if (l.pruned && (n.op_type == "MatMul" || n.op_type == "Gemm") && after.params > 0 &&
+             static_cast<double>(after.zeros) >= kernels::kSparseMinZeros * static_cast<double>(after.params))
+      l.runtime = "sparse kernel at one row, dense otherwise";
     else if (l.pruned)
       l.runtime = "dense kernel (zeros not exploited)";
     // The sparsity the amount asks for is over the layers the pruner was allowed to touch.

@@ -9,10 +9,18 @@
 // n elements); R (optional, Y's shape). Attributes: trans_b (int), alpha (float), activation
 // (string: "", Relu, LeakyRelu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh, Gelu, GeluTanh,
 // Silu), activation_params (floats: LeakyRelu alpha; Clip min, max; HardSigmoid alpha, beta).
+//
+// A weight pruned to at least 90% zeros is also kept as its non-zeros, and a product of one row
+// runs on them (kernels/sparse_gemv.h); SZ0_SPARSE=0 in the environment turns that off.
 #include "kernels/sgemm.h"
+#include "kernels/sparse_gemv.h"
 #include "ops/internal.h"
 #include "ops/epilogue.h"
 #include "ops/nn/nn_util.h"
+
+#include <cstdlib>
+#include <optional>
+#include <string_view>
 
 namespace sz0::ops::nn {
 namespace {
@@ -51,6 +59,8 @@ class PackedMatMul final : public Kernel {
     const Tensor& w = *constant_at(in, 1);
     const int64_t k = trans_b ? w.dim(1) : w.dim(0), n = trans_b ? w.dim(0) : w.dim(1);
     kernels::pack_b(trans_b, k, n, w.data<float>(), w.dim(1), packed_);
+    if (sparse_enabled() && kernels::zero_fraction(w.data<float>(), w.numel()) >= kernels::kSparseMinZeros)
+      sparse_ = kernels::pack_sparse_columns(trans_b, k, n, w.data<float>(), w.dim(1));
     ep_.alpha = alpha;
     if (bias) {
       bias_ = *bias;
@@ -82,11 +92,24 @@ class PackedMatMul final : public Kernel {
       ep.residual = r.data<float>();
       ep.ldr = n;
     }
+    if (rows == 1 && sparse_) {
+      kernels::sparse_gemv(a.data<float>(), *sparse_, y.data<float>(), ep, ctx.threads());
+      return {};
+    }
     kernels::sgemm_packed(rows, a.data<float>(), k, packed_, y.data<float>(), n, ep, ctx.threads());
     return {};
   }
 
  private:
+  static bool sparse_enabled() {
+    static const bool on = [] {
+      const char* env = std::getenv("SZ0_SPARSE");
+      return !env || std::string_view(env) != "0";
+    }();
+    return on;
+  }
+
+  std::optional<kernels::SparseColumns> sparse_;
   kernels::PackedB packed_;
   kernels::SgemmEpilogue ep_;
   Tensor bias_;
