@@ -1,8 +1,6 @@
 // Packing, kernel choice and the step driver for the recurrent cells (see rnn_cell.h).
 #include "kernels/rnn_cell.h"
 
-#include "kernels/rnn_cell_int8.h"
-
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "kernels/rnn_cell_int8.h"

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace sz0::kernels {
 
@@ -86,9 +87,18 @@ RnnCellWeights rnn_pack_cell_int8(RnnCellKind kind, bool linear_before_reset, in
 
 float rnn_quantize_row(const float* v, int64_t n, int64_t np, uint8_t* q) {
   float amax = 0.0f;
-  for (int64_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(v[i]));
-  const float s = amax > 0.0f && std::isfinite(amax) ? amax / 127.0f : 1.0f;
-  const float inv = 1.0f / s;
+  bool nan = false;
+  for (int64_t i = 0; i < n; ++i) {
+    amax = std::max(amax, std::fabs(v[i]));
+    nan = nan || std::isnan(v[i]);
+  }
+  if (nan || !std::isfinite(amax) || amax < 127.0f * std::numeric_limits<float>::min()) {
+    // All zero, or too small for 1/s to stay finite: zeros. NaN or inf: every product of the
+    // row becomes NaN through the returned scale, as it would in float.
+    std::memset(q, kZeroPoint, static_cast<size_t>(np));
+    return nan || !std::isfinite(amax) ? std::numeric_limits<float>::quiet_NaN() : 1.0f;
+  }
+  const float s = amax / 127.0f, inv = 1.0f / s;
   // v / s lies in [-127, 127]: adding 128.5 and truncating rounds half up onto [1, 255].
   for (int64_t i = 0; i < n; ++i) {
     const float t = std::clamp(v[i] * inv + (kZeroPoint + 0.5f), 0.0f, 255.0f);

@@ -67,8 +67,10 @@ int64_t rnn_int8_work_floats(const RnnCellWeights& w, int64_t batch);
 // CPU has them, R fits in 7 bits and SZ0_RNN_ISA does not say scalar; the portable ones otherwise.
 void rnn_step_int8(const RnnCellKernels& k, const RnnStepArgs& a);
 
-// The uint8 form of one row of n floats: q[i] = round(v[i] / s) + 128 with s = max|v| / 127
-// (1 when the row is all zero or not finite); q[n..np) = 128. Returns s.
+// The uint8 form of one row of n floats: q[i] = round(v[i] / s) + 128 with s = max|v| / 127;
+// q[n..np) = 128. Returns s: 1 for a row of zeros (or of values too small for 1/s to be
+// finite), NaN for a row holding a NaN or an infinity (every q then 128), so that the products
+// are NaN as in float.
 float rnn_quantize_row(const float* v, int64_t n, int64_t np, uint8_t* q);
 
 }  // namespace sz0::kernels

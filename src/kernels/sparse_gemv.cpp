@@ -5,6 +5,7 @@
 #include "kernels/simd_f32.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace sz0::kernels {
 
@@ -15,7 +16,9 @@ double zero_fraction(const float* w, int64_t count) {
   return static_cast<double>(zeros) / static_cast<double>(count);
 }
 
-SparseColumns pack_sparse_columns(bool trans, int64_t k, int64_t n, const float* w, int64_t ldw) {
+std::optional<SparseColumns> pack_sparse_columns(bool trans, int64_t k, int64_t n, const float* w, int64_t ldw) {
+  constexpr int64_t kMaxIndex = std::numeric_limits<int32_t>::max();
+  if (k > kMaxIndex) return std::nullopt;
   SparseColumns s;
   s.k = k;
   s.n = n;
@@ -27,6 +30,7 @@ SparseColumns pack_sparse_columns(bool trans, int64_t k, int64_t n, const float*
       s.rows.push_back(static_cast<int32_t>(i));
       s.values.push_back(v);
     }
+    if (static_cast<int64_t>(s.rows.size()) > kMaxIndex) return std::nullopt;
     s.start[static_cast<size_t>(j + 1)] = static_cast<int32_t>(s.rows.size());
   }
   return s;

@@ -9,6 +9,7 @@
 #include "kernels/sgemm.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace sz0::kernels {
@@ -25,11 +26,14 @@ struct SparseColumns {
 // Share of exact zeros among `count` values.
 double zero_fraction(const float* w, int64_t count);
 
-// From W [k, n] row-major (row stride ldw), or W stored as [n, k] when `trans`.
-SparseColumns pack_sparse_columns(bool trans, int64_t k, int64_t n, const float* w, int64_t ldw);
+// From W [k, n] row-major (row stride ldw), or W stored as [n, k] when `trans`; nullopt when
+// k or the non-zeros exceed int32 indices.
+std::optional<SparseColumns> pack_sparse_columns(bool trans, int64_t k, int64_t n, const float* w, int64_t ldw);
 
 // y[j] = act(alpha · Σ_i x[i] · W[i, j] + bias[j] + residual[j]) for j < n (ep as for
 // sgemm_packed; its residual is one row). Columns are split over up to `threads` threads.
+// Zero weights are skipped, not multiplied: an infinite or NaN x[i] whose weights are all zero
+// leaves the outputs finite, where the dense product would give NaN.
 void sparse_gemv(const float* x, const SparseColumns& w, float* y, const SgemmEpilogue& ep, int threads);
 
 }  // namespace sz0::kernels

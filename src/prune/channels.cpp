@@ -461,15 +461,29 @@ class Analyzer {
     const Layout* in = layout(n.inputs[0]);
     if (!in) return std::nullopt;
     v.why = "its scale along the channel axis is not a constant 1";
-    if (n.attr_string("coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize") return std::nullopt;
+    // With scale 1 every coordinate mode maps output channel c to input c, except two: crop
+    // and resize samples a region of interest, and tf_half_pixel_for_nn reads c + 0.5.
+    const std::string coord = n.attr_string("coordinate_transformation_mode", "half_pixel");
+    if (coord == "tf_crop_and_resize" || coord == "tf_half_pixel_for_nn") return std::nullopt;
     const bool legacy = n.op_type == "Upsample" || n.inputs.size() == 2;
     const size_t scales_at = legacy ? 1 : 2;
     const Tensor* scales = n.has_input(scales_at) ? constant(n.inputs[scales_at]) : nullptr;
     if (!legacy && n.has_input(3)) return std::nullopt;  // sizes spell out the channel count
-    if (!scales && n.op_type == "Upsample" && n.has_attr("scales")) {
+    // Resize-18's axes: scales holds one value per listed axis; an axis not listed keeps its size.
+    int64_t at = in->axis;
+    if (n.has_attr("axes")) {
+      const int r = rank(n.inputs[0]);
+      const std::vector<int64_t> axes = n.attr_ints("axes");
+      at = -1;
+      for (size_t k = 0; k < axes.size(); ++k)
+        if (axes[k] == in->axis || (r >= 0 && axes[k] + r == in->axis)) at = static_cast<int64_t>(k);
+    }
+    if (at < 0) {
+      // The channel axis is not resized.
+    } else if (!scales && n.op_type == "Upsample" && n.has_attr("scales")) {
       const std::vector<float> s = n.attr_floats("scales");
-      if (static_cast<int>(s.size()) <= in->axis || s[static_cast<size_t>(in->axis)] != 1.0f) return std::nullopt;
-    } else if (!scales || scales->numel() <= in->axis || scales->get_double(in->axis) != 1.0) {
+      if (static_cast<int64_t>(s.size()) <= at || s[static_cast<size_t>(at)] != 1.0f) return std::nullopt;
+    } else if (!scales || scales->numel() <= at || scales->get_double(at) != 1.0) {
       return std::nullopt;
     }
     v.why.clear();
@@ -649,7 +663,7 @@ class Analyzer {
       const Dim last = dout->empty() ? Dim() : dout->back();
       int64_t rep = last.known() && last.value % positions == 0 ? last.value / positions : 0;
       int j = in->axis;
-      while (rep > 1 && j > 0 && (*din)[static_cast<size_t>(j - 1)].known() &&
+      while (rep > 1 && j > 0 && (*din)[static_cast<size_t>(j - 1)].known() && (*din)[static_cast<size_t>(j - 1)].value > 0 &&
              rep % (*din)[static_cast<size_t>(j - 1)].value == 0)
         rep /= (*din)[static_cast<size_t>(--j)].value;
       bool leading = rep == 1 && j < in->axis && static_cast<int>(dout->size()) == j + 1;

@@ -651,7 +651,9 @@ class Fuser {
 
   // RNN, GRU or LSTM whose W and R are DequantizeLinear of int8 initializers (one scale, or one
   // per row along axis 1): QRNN, QGRU or QLSTM with the int8 values and their scales, which the
-  // fused recurrent kernel runs with R in int8 (ops/rnn/recurrent_fused.cpp).
+  // fused recurrent kernel runs with R in int8 (ops/rnn/recurrent_fused.cpp). Where it cannot
+  // (full 8-bit R would saturate the AVX2 products' int16 pair sums; clip, other activations),
+  // the cell keeps its op with W and R dequantized once here rather than on every run.
   std::optional<Fusion> fuse_recurrent(int i) {
     const Node& n = v_.node(i);
     if (n.inputs.size() < 3) return std::nullopt;
@@ -659,44 +661,43 @@ class Fuser {
     auto r = weight_dq(n.inputs[2], DType::Int8, 1);
     if (!w || !r || w->values->rank() != 3 || r->values->rank() != 3) return std::nullopt;
     Fusion f;
-    // Full 8-bit R would saturate the AVX2 products' int16 pair sums: such a cell runs in float,
-    // its weights dequantized once here rather than on every run.
     const bool fits_7bit = std::all_of(r->values->data<int8_t>(), r->values->data<int8_t>() + r->values->numel(),
                                        [](int8_t v) { return v >= -64 && v <= 64; });
-    if (!fits_7bit) {
-      f.node = n;
-      for (auto [in, dq] : {std::pair{1, &*w}, std::pair{2, &*r}}) {
-        const Tensor& qv = *dq->values;
-        Tensor fv(DType::Float, qv.shape());
-        const int64_t rows = qv.dim(1), inner = qv.dim(2);
-        for (int64_t e = 0; e < qv.numel(); ++e)
-          fv.data<float>()[e] = qv.data<int8_t>()[e] * dq->scales[dq->scales.size() == 1 ? 0 : (e / inner) % rows];
-        f.node.inputs[in] = names_.fresh(dq->q + "_float");
-        f.initializers.emplace(f.node.inputs[in], std::move(fv));
+    if (fits_7bit) {
+      Node& q = f.node;
+      q.domain = ops::kInternalDomain;
+      q.op_type = "Q" + n.op_type;
+      q.name = n.name;
+      q.inputs = n.inputs;
+      q.inputs[1] = w->q;
+      q.inputs[2] = r->q;
+      q.outputs = n.outputs;
+      for (const Attribute& a : n.attributes)
+        if (a.name != "layout" || v_.opset() >= 14) q.attributes.push_back(a);
+      q.attributes.push_back(passes::make_attr_floats("w_scales", w->scales));
+      q.attributes.push_back(passes::make_attr_floats("r_scales", r->scales));
+      std::vector<TypeInfo> types;
+      std::vector<const Tensor*> constants;
+      for (const std::string& in : q.inputs) {
+        const TypeInfo* t = in.empty() ? nullptr : v_.type(in);
+        types.push_back(t ? *t : TypeInfo());
+        constants.push_back(in.empty() ? nullptr : v_.constant(in));
       }
-      collect(f, {i}, {w->node, r->node});
-      return f;
+      if (has_kernel(q, std::move(types), std::move(constants))) {
+        collect(f, {i}, {w->node, r->node});
+        return f;
+      }
     }
-    Node& q = f.node;
-    q.domain = ops::kInternalDomain;
-    q.op_type = "Q" + n.op_type;
-    q.name = n.name;
-    q.inputs = n.inputs;
-    q.inputs[1] = w->q;
-    q.inputs[2] = r->q;
-    q.outputs = n.outputs;
-    for (const Attribute& a : n.attributes)
-      if (a.name != "layout" || v_.opset() >= 14) q.attributes.push_back(a);
-    q.attributes.push_back(passes::make_attr_floats("w_scales", w->scales));
-    q.attributes.push_back(passes::make_attr_floats("r_scales", r->scales));
-    std::vector<TypeInfo> types;
-    std::vector<const Tensor*> constants;
-    for (const std::string& in : q.inputs) {
-      const TypeInfo* t = in.empty() ? nullptr : v_.type(in);
-      types.push_back(t ? *t : TypeInfo());
-      constants.push_back(in.empty() ? nullptr : v_.constant(in));
+    f.node = n;
+    for (auto [in, dq] : {std::pair{1, &*w}, std::pair{2, &*r}}) {
+      const Tensor& qv = *dq->values;
+      Tensor fv(DType::Float, qv.shape());
+      const int64_t rows = qv.dim(1), inner = qv.dim(2);
+      for (int64_t e = 0; e < qv.numel(); ++e)
+        fv.data<float>()[e] = qv.data<int8_t>()[e] * dq->scales[dq->scales.size() == 1 ? 0 : (e / inner) % rows];
+      f.node.inputs[in] = names_.fresh(dq->q + "_float");
+      f.initializers.emplace(f.node.inputs[in], std::move(fv));
     }
-    if (!has_kernel(q, std::move(types), std::move(constants))) return std::nullopt;
     collect(f, {i}, {w->node, r->node});
     return f;
   }

@@ -415,4 +415,18 @@ TEST(FuseQdq, FullRangeRecurrentWeightsRunInFloat) {
   EXPECT_EQ(ops["DequantizeLinear"], 0);
 }
 
+// A cell the int8 kernel does not take (clip) keeps its op, its weights dequantized once.
+TEST(FuseQdq, ClippedRecurrentCellRunsInFloat) {
+  QModel q;
+  q.input("x", DType::Float, {4, 1, 3});
+  q.dq_weight("w", {1, 32, 3}, 1, true);
+  q.dq_weight("r", {1, 32, 8}, 1, true);
+  q.add(op("LSTM", {"x", "w", "r"}, {"y"}, {attr_int("hidden_size", 8), attr_float("clip", 0.5f)}));
+  q.output("y");
+  auto ops = expect_optimized_matches(q.m, q.feeds, 1, 1e-5, 1e-5);
+  EXPECT_EQ(ops["LSTM"], 1);
+  EXPECT_EQ(ops["QLSTM"], 0);
+  EXPECT_EQ(ops["DequantizeLinear"], 0);
+}
+
 }  // namespace

@@ -662,6 +662,38 @@ TEST(PruneChannels, ResizeOfTheSpatialAxes) {
   }
 }
 
+// Resize-18 with axes: scales lists only the resized axes. Scaling the spatial axes passes the
+// channels; scaling the channel axis, or tf_half_pixel_for_nn (which reads channel c + 0.5 even
+// at scale 1), blocks.
+TEST(PruneChannels, ResizeAxesAndCoordinateModes) {
+  struct Case {
+    std::vector<int64_t> axes;
+    std::vector<float> scales;
+    std::string coord;
+    bool passes;
+    int64_t channels_after;  // the Resize's output channels
+  };
+  const Case cases[] = {{{2, 3}, {2, 2}, "asymmetric", true, 5},
+                        {{-1, 1}, {2, 1}, "half_pixel", true, 5},
+                        {{1}, {2}, "asymmetric", false, 10},
+                        {{}, {1, 1, 2, 2}, "tf_half_pixel_for_nn", false, 5}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.coord + " with " + std::to_string(c.axes.size()) + " axes");
+    std::vector<Attribute> attrs = {attr_string("mode", "nearest"), attr_string("coordinate_transformation_mode", c.coord)};
+    if (!c.axes.empty()) attrs.push_back(attr_ints("axes", c.axes));
+    Model m = graph_model(18, {{"x", {1, 3, 4, 4}}}, {"out"},
+                          {op("Conv", {"x", "w1"}, {"h"}), op("Resize", {"h", "", "scales"}, {"u"}, attrs),
+                           op("Conv", {"u", "w2"}, {"out"})},
+                          {{"w1", random_tensor(DType::Float, {5, 3, 1, 1}, 1)},
+                           {"scales", Tensor::from_vector(c.scales)},
+                           {"w2", random_tensor(DType::Float, {2, c.channels_after, 1, 1}, 3)}});
+    m.graph.nodes[0].name = "c1";
+    const ChannelAnalysis a = analyze(m);
+    const std::string& why = a.groups[group_of(a, {"c1"})].blocked;
+    EXPECT_EQ(why.empty(), c.passes) << why;
+  }
+}
+
 // LayerNormalization over more than the channel axis mixes channels into the statistics of
 // other positions: the group stays whole.
 TEST(PruneChannels, LayerNormOverSeveralAxesBlocks) {

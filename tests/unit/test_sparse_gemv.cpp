@@ -42,7 +42,9 @@ TEST(SparseGemv, MatchesPlainLoop) {
               ep.has_act = true;
               ep.act = UnaryF32::Relu;
             }
-            const SparseColumns s = pack_sparse_columns(trans, k, n, w.data(), ld);
+            const auto packed = pack_sparse_columns(trans, k, n, w.data(), ld);
+            ASSERT_TRUE(packed.has_value());
+            const SparseColumns& s = *packed;
             for (int threads : {1, 2}) {
               std::vector<float> y(static_cast<size_t>(n), -1.0f);
               sparse_gemv(x.data(), s, y.data(), ep, threads);

@@ -40,6 +40,18 @@ TEST(RecurrentInt8, QuantizeRow) {
   const std::vector<float> zeros(3, 0.0f);
   EXPECT_EQ(kernels::rnn_quantize_row(zeros.data(), 3, 8, q.data()), 1.0f);
   EXPECT_TRUE(std::all_of(q.begin(), q.end(), [](uint8_t x) { return x == 128; }));
+  // Too small for 1/s to be finite: zeros. A NaN or an infinity: a NaN scale, so the products
+  // are NaN as in float, and defined bytes.
+  const std::vector<float> tiny = {1e-38f, -2e-39f, 0.0f};
+  std::fill(q.begin(), q.end(), 0);
+  EXPECT_EQ(kernels::rnn_quantize_row(tiny.data(), 3, 8, q.data()), 1.0f);
+  EXPECT_TRUE(std::all_of(q.begin(), q.end(), [](uint8_t x) { return x == 128; }));
+  for (float bad : {std::nanf(""), INFINITY}) {
+    const std::vector<float> row = {0.5f, bad, -0.25f};
+    std::fill(q.begin(), q.end(), 0);
+    EXPECT_TRUE(std::isnan(kernels::rnn_quantize_row(row.data(), 3, 8, q.data())));
+    EXPECT_TRUE(std::all_of(q.begin(), q.end(), [](uint8_t x) { return x == 128; }));
+  }
 }
 
 // Every kernel's products equal the naive sum, bit for bit, over odd sizes, batches and column
