@@ -7,6 +7,7 @@
 // six positions; positions run across output rows) and stores the sums in channel order for the
 // epilogue, which runs over up to 64 positions with its constants in registers.
 #include "kernels/qdepthwise.h"
+#include "kernels/isa_target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -15,12 +16,7 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2")
-#endif
+SZ0_TARGET_BEGIN("avx2")
 
 namespace sz0::kernels {
 
@@ -371,11 +367,7 @@ void tile_avx2(const QdwPacked& p, const QdwShape& s, const QdwEpilogue& e, cons
 
 }  // namespace sz0::kernels
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SZ0_TARGET_END
 
 namespace sz0::kernels {
 

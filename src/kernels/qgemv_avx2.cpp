@@ -4,17 +4,13 @@
 // Per 32 bytes of k and column: vpmaddubsw (32 u8·s8 products summed in pairs to int16),
 // vpmaddwd by ones (pairs of those to int32), vpaddd. Four columns share each load of A.
 #include "kernels/qgemv.h"
+#include "kernels/isa_target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <immintrin.h>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2")
-#endif
+SZ0_TARGET_BEGIN("avx2")
 
 namespace sz0::kernels {
 
@@ -64,11 +60,7 @@ void row_avx2(const uint8_t* a, const PackedS8& w, int64_t j0, int64_t j1, int32
 
 }  // namespace sz0::kernels
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SZ0_TARGET_END
 
 namespace sz0::kernels {
 

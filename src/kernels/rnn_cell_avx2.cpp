@@ -14,17 +14,13 @@
 // sigmoid and tanh are within 1e-7 absolute, and tanh within 3e-7 relative, the odd polynomial
 // near zero keeping small outputs accurate.
 #include "kernels/rnn_cell.h"
+#include "kernels/isa_target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <immintrin.h>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+SZ0_TARGET_BEGIN("avx2,fma")
 
 namespace sz0::kernels {
 
@@ -336,11 +332,7 @@ void math_tanh(const float* in, float* out, int64_t n) {
 
 }  // namespace sz0::kernels
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SZ0_TARGET_END
 
 namespace sz0::kernels {
 

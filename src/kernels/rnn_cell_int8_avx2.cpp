@@ -7,6 +7,7 @@
 // vpmaddwd by ones (to int32) and vpaddd. Each column's sum stays in its own lane, so no
 // horizontal adds are needed; the scales are applied on the way out.
 #include "kernels/rnn_cell_int8.h"
+#include "kernels/isa_target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -14,12 +15,7 @@
 
 #include <cstring>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2")
-#endif
+SZ0_TARGET_BEGIN("avx2")
 
 namespace sz0::kernels {
 
@@ -68,11 +64,7 @@ void products_avx2(const RnnInt8Products& p, int64_t b0, int64_t b1, int64_t q0,
 
 }  // namespace sz0::kernels
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SZ0_TARGET_END
 
 namespace sz0::kernels {
 

@@ -5,17 +5,13 @@
 // A 6×16 tile of C lives in 12 ymm accumulators. Per step of k: two loads of the packed B row,
 // six broadcasts of A, twelve FMAs, so the two FMA ports stay the bound.
 #include "kernels/sgemm.h"
+#include "kernels/isa_target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <immintrin.h>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+SZ0_TARGET_BEGIN("avx2,fma")
 
 namespace sz0::kernels {
 
@@ -115,11 +111,7 @@ void micro(int64_t mr, int64_t kc, const float* a, int64_t lda, const float* b, 
 
 }  // namespace sz0::kernels
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SZ0_TARGET_END
 
 namespace sz0::kernels {
 

@@ -3,6 +3,7 @@
 // function the rest of the program shares is built with instructions an older CPU lacks;
 // simd_f32_avx2() checks the CPU before handing the table out.
 #include "kernels/simd_f32.h"
+#include "kernels/isa_target.h"
 
 #include <cstdint>
 
@@ -10,12 +11,7 @@
 
 #include <immintrin.h>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+SZ0_TARGET_BEGIN("avx2,fma")
 
 namespace sz0::kernels {
 namespace {
@@ -46,11 +42,7 @@ inline void vstore_part(float* p, V v, int64_t m) { _mm256_maskstore_ps(p, lane_
 
 #include "kernels/simd_f32_impl.h"
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SZ0_TARGET_END
 
 namespace sz0::kernels {
 

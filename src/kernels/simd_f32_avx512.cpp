@@ -5,6 +5,7 @@
 // kernels with the AVX2 and portable tables (simd_f32_impl.h); only the primitives below are its
 // own.
 #include "kernels/simd_f32.h"
+#include "kernels/isa_target.h"
 
 #include <cstdint>
 
@@ -12,12 +13,7 @@
 
 #include <immintrin.h>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx2,fma")
-#endif
+SZ0_TARGET_BEGIN("avx512f,avx2,fma")
 
 namespace sz0::kernels {
 namespace {
@@ -44,11 +40,7 @@ inline void vstore_part(float* p, V v, int64_t m) { _mm512_mask_storeu_ps(p, lan
 
 #include "kernels/simd_f32_impl.h"
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SZ0_TARGET_END
 
 namespace sz0::kernels {
 

@@ -82,6 +82,7 @@ bool has_subgraph(const Node& n) {
 }
 
 bool is_onnx_domain(std::string_view d) { return d.empty() || d == "ai.onnx"; }
+bool is_recurrent_op(std::string_view op) { return op == "RNN" || op == "GRU" || op == "LSTM"; }
 
 bool is_passthrough(const Node& n) {
   if (!is_onnx_domain(n.domain) || n.inputs.empty() || n.inputs[0].empty() || n.outputs.empty()) return false;

@@ -42,6 +42,9 @@ bool is_passthrough(const Node& n);
 // behaviour the optimizer does not know).
 bool is_nondeterministic(const Node& n);
 bool is_onnx_domain(std::string_view domain);
+// RNN, GRU or LSTM: the recurrent cells, whose W [D, G·H, I] and R [D, G·H, H] hold one block of
+// rows per gate and direction.
+bool is_recurrent_op(std::string_view op_type);
 // The value a Constant node holds (nullopt for string / sparse constants).
 std::optional<Tensor> constant_node_value(const Node& n);
 // Same dtype, shape and bytes.

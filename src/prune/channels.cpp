@@ -4,6 +4,8 @@
 // Removal (channel_removal.cpp) then slices what the layouts reach.
 #include "prune/channel_plan.h"
 
+#include "passes/pass.h"
+
 #include <sz0/session.h>
 
 #include <algorithm>
@@ -185,11 +187,10 @@ class Analyzer {
       if (!n.has_output(k)) continue;
       if (k == 0 || n.op_type == "Dropout") state_[n.outputs[k]] = *out;
       // A recurrent cell's Y_h and Y_c hold its units on their last axis too.
-      if (k > 0 && is_recurrent(n.op_type)) state_[n.outputs[k]] = Layout{2, out->segs, 1};
+      if (k > 0 && passes::is_recurrent_op(n.op_type)) state_[n.outputs[k]] = Layout{2, out->segs, 1};
     }
   }
 
-  static bool is_recurrent(const std::string& op) { return op == "GRU" || op == "LSTM" || op == "RNN"; }
 
   std::optional<Layout> dispatch(Visit& v) {
     const std::string& op = v.n.op_type;
@@ -208,7 +209,7 @@ class Analyzer {
     if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") return reshape(v);
     if (op == "Concat") return concat(v);
     if (op == "Transpose") return transpose(v);
-    if (is_recurrent(op)) return recurrent(v);
+    if (passes::is_recurrent_op(op)) return recurrent(v);
     return std::nullopt;
   }
 
@@ -859,33 +860,23 @@ std::vector<double> channel_importance(const Model& model, const ChannelAnalysis
         imp[c] += how == ChannelImportance::L2 ? std::sqrt(acc[c] / rows) : acc[c] / rows;
       continue;
     }
-    if (op == "GRU" || op == "LSTM" || op == "RNN") {
-      // A hidden unit's rows of W and R, every gate and direction: row (d·G + g)·H + j is unit j.
-      for (int input : {1, 2}) {
-        auto w = weight_ref(model, p.producer[raw], input);
-        if (!w || w->rows % static_cast<int64_t>(imp.size()) != 0) continue;
-        const std::vector<float> m = weight_matrix(model, *w);
-        for (int64_t r = 0; r < w->rows; ++r) {
-          double s = 0;
-          for (int64_t c = 0; c < w->cols; ++c) {
-            const double x = m[static_cast<size_t>(r * w->cols + c)];
-            s += how == ChannelImportance::L2 ? x * x : std::abs(x);
-          }
-          imp[static_cast<size_t>(r % static_cast<int64_t>(imp.size()))] += how == ChannelImportance::L2 ? std::sqrt(s) : s;
+    // The norm of each weight row, added to its channel: a Conv/Gemm/MatMul's rows are its output
+    // channels; a recurrent cell's W and R have one block of rows per gate and direction, row
+    // (d·G + g)·H + j being unit j.
+    const bool recurrent = passes::is_recurrent_op(op);
+    for (int input : recurrent ? std::vector<int>{1, 2} : std::vector<int>{1}) {
+      auto w = weight_ref(model, p.producer[raw], input);
+      const int64_t n = static_cast<int64_t>(imp.size());
+      if (!w || (recurrent ? w->rows % n != 0 : w->rows != n)) continue;
+      const std::vector<float> m = weight_matrix(model, *w);
+      for (int64_t r = 0; r < w->rows; ++r) {
+        double s = 0;
+        for (int64_t c = 0; c < w->cols; ++c) {
+          const double x = m[static_cast<size_t>(r * w->cols + c)];
+          s += how == ChannelImportance::L2 ? x * x : std::abs(x);
         }
+        imp[static_cast<size_t>(r % n)] += how == ChannelImportance::L2 ? std::sqrt(s) : s;
       }
-      continue;
-    }
-    auto w = weight_ref(model, p.producer[raw], 1);
-    if (!w || w->rows != static_cast<int64_t>(imp.size())) continue;
-    const std::vector<float> m = weight_matrix(model, *w);
-    for (int64_t r = 0; r < w->rows; ++r) {
-      double s = 0;
-      for (int64_t c = 0; c < w->cols; ++c) {
-        const double x = m[static_cast<size_t>(r * w->cols + c)];
-        s += how == ChannelImportance::L2 ? x * x : std::abs(x);
-      }
-      imp[static_cast<size_t>(r)] += how == ChannelImportance::L2 ? std::sqrt(s) : s;
     }
   }
   return imp;

@@ -1,6 +1,8 @@
 // The weights the pruner may change, and their matrix view.
 #include "prune/layers.h"
 
+#include "passes/pass.h"
+
 #include <map>
 
 namespace sz0::prune {
@@ -40,8 +42,7 @@ std::optional<WeightRef> weight_ref(const Model& model, size_t node, int input) 
     w.rows = s[1];
     w.cols = s[0];
     w.transposed = true;
-  } else if ((n.op_type == "GRU" || n.op_type == "LSTM" || n.op_type == "RNN") && (input == 1 || input == 2) &&
-             s.size() == 3) {
+  } else if (passes::is_recurrent_op(n.op_type) && (input == 1 || input == 2) && s.size() == 3) {
     w.rows = s[0] * s[1];
     w.cols = s[2];
     w.directions = s[0];

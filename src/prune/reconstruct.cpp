@@ -4,6 +4,7 @@
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "ops/conv_geometry.h"
+#include "passes/pass.h"
 #include "prune/linalg.h"
 #include "runtime/probe.h"
 
@@ -82,7 +83,7 @@ struct Probe {
 // (the first step's is zero), Y computed, and every gate's rows reading Ht-1 itself (GRU only
 // with linear_before_reset; otherwise its h gate reads rt ⊙ Ht-1).
 bool state_probe_possible(const Node& n) {
-  if (n.op_type != "GRU" && n.op_type != "LSTM" && n.op_type != "RNN") return false;
+  if (!passes::is_recurrent_op(n.op_type)) return false;
   const std::string dir = n.attr_string("direction", "forward");
   if (dir == "bidirectional" || n.has_input(5) || n.outputs.empty() || n.outputs[0].empty()) return false;
   if (n.op_type == "LSTM" && n.has_input(6)) return false;
@@ -227,7 +228,7 @@ Result<std::map<std::string, Hessian>> collect_hessians(const Model& model, cons
     const bool conv = n.op_type == "Conv" && w.group == 1;
     // GRU/LSTM input weights W multiply every time step's input x_t, in every direction: rows of
     // X like a MatMul's. The recurrent weights R multiply the states Y holds, one step apart.
-    const bool recurrent = n.op_type == "GRU" || n.op_type == "LSTM" || n.op_type == "RNN";
+    const bool recurrent = passes::is_recurrent_op(n.op_type);
     const bool state = recurrent && w.input == 2 && state_probe_possible(n);
     if ((w.input != 1 && !state) || !n.has_input(0) ||
         !(conv || recurrent || n.op_type == "Gemm" || n.op_type == "MatMul"))

@@ -131,7 +131,7 @@ class Writer {
   std::set<std::string> replaced_;
 };
 
-bool is_recurrent(const Node& n) { return n.op_type == "GRU" || n.op_type == "LSTM" || n.op_type == "RNN"; }
+bool is_recurrent(const Node& n) { return passes::is_recurrent_op(n.op_type); }
 
 Node dequantize(std::string name, const std::string& q, const std::string& s, const std::string& z,
                 const std::string& out, int axis) {

@@ -11,6 +11,7 @@
 
 #include "ops/internal.h"
 #include "ops/op.h"
+#include "passes/fold.h"
 #include "passes/pass.h"
 #include "passes/patterns.h"
 #include "runtime/fusion_util.h"
@@ -88,7 +89,7 @@ class Fuser {
       else if (n.op_type == "MatMulInteger") f = fuse_dynamic(i);
       else if (n.op_type == "ConvInteger") f = fuse_dynamic_conv(i);
       else if (n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul") f = fuse_qlinear(i);
-      else if (n.op_type == "GRU" || n.op_type == "LSTM" || n.op_type == "RNN") f = fuse_recurrent(i);
+      else if (passes::is_recurrent_op(n.op_type)) f = fuse_recurrent(i);
       if (!f || !p_.free(f->nodes)) continue;
       for (auto& [name, t] : f->initializers) p_.add_initializers.emplace(name, std::move(t));
       p_.replace(f->nodes, {std::move(f->node)});
@@ -651,53 +652,39 @@ class Fuser {
 
   // RNN, GRU or LSTM whose W and R are DequantizeLinear of int8 initializers (one scale, or one
   // per row along axis 1): QRNN, QGRU or QLSTM with the int8 values and their scales, which the
-  // fused recurrent kernel runs with R in int8 (ops/rnn/recurrent_fused.cpp). Where it cannot
-  // (full 8-bit R would saturate the AVX2 products' int16 pair sums; clip, other activations),
-  // the cell keeps its op with W and R dequantized once here rather than on every run.
+  // fused recurrent kernel runs with R in int8 (ops/rnn/recurrent_fused.cpp). Full 8-bit R would
+  // saturate the AVX2 products' int16 pair sums; such a cell, and one the kernel refuses (clip,
+  // other activations), keeps its op, and fold_weight_dequantize gives it float weights.
   std::optional<Fusion> fuse_recurrent(int i) {
     const Node& n = v_.node(i);
     if (n.inputs.size() < 3) return std::nullopt;
     auto w = weight_dq(n.inputs[1], DType::Int8, 1);
     auto r = weight_dq(n.inputs[2], DType::Int8, 1);
     if (!w || !r || w->values->rank() != 3 || r->values->rank() != 3) return std::nullopt;
+    if (!std::all_of(r->values->data<int8_t>(), r->values->data<int8_t>() + r->values->numel(),
+                     [](int8_t v) { return v >= -64 && v <= 64; }))
+      return std::nullopt;
     Fusion f;
-    const bool fits_7bit = std::all_of(r->values->data<int8_t>(), r->values->data<int8_t>() + r->values->numel(),
-                                       [](int8_t v) { return v >= -64 && v <= 64; });
-    if (fits_7bit) {
-      Node& q = f.node;
-      q.domain = ops::kInternalDomain;
-      q.op_type = "Q" + n.op_type;
-      q.name = n.name;
-      q.inputs = n.inputs;
-      q.inputs[1] = w->q;
-      q.inputs[2] = r->q;
-      q.outputs = n.outputs;
-      for (const Attribute& a : n.attributes)
-        if (a.name != "layout" || v_.opset() >= 14) q.attributes.push_back(a);
-      q.attributes.push_back(passes::make_attr_floats("w_scales", w->scales));
-      q.attributes.push_back(passes::make_attr_floats("r_scales", r->scales));
-      std::vector<TypeInfo> types;
-      std::vector<const Tensor*> constants;
-      for (const std::string& in : q.inputs) {
-        const TypeInfo* t = in.empty() ? nullptr : v_.type(in);
-        types.push_back(t ? *t : TypeInfo());
-        constants.push_back(in.empty() ? nullptr : v_.constant(in));
-      }
-      if (has_kernel(q, std::move(types), std::move(constants))) {
-        collect(f, {i}, {w->node, r->node});
-        return f;
-      }
+    Node& q = f.node;
+    q.domain = ops::kInternalDomain;
+    q.op_type = "Q" + n.op_type;
+    q.name = n.name;
+    q.inputs = n.inputs;
+    q.inputs[1] = w->q;
+    q.inputs[2] = r->q;
+    q.outputs = n.outputs;
+    for (const Attribute& a : n.attributes)
+      if (a.name != "layout" || v_.opset() >= 14) q.attributes.push_back(a);
+    q.attributes.push_back(passes::make_attr_floats("w_scales", w->scales));
+    q.attributes.push_back(passes::make_attr_floats("r_scales", r->scales));
+    std::vector<TypeInfo> types;
+    std::vector<const Tensor*> constants;
+    for (const std::string& in : q.inputs) {
+      const TypeInfo* t = in.empty() ? nullptr : v_.type(in);
+      types.push_back(t ? *t : TypeInfo());
+      constants.push_back(in.empty() ? nullptr : v_.constant(in));
     }
-    f.node = n;
-    for (auto [in, dq] : {std::pair{1, &*w}, std::pair{2, &*r}}) {
-      const Tensor& qv = *dq->values;
-      Tensor fv(DType::Float, qv.shape());
-      const int64_t rows = qv.dim(1), inner = qv.dim(2);
-      for (int64_t e = 0; e < qv.numel(); ++e)
-        fv.data<float>()[e] = qv.data<int8_t>()[e] * dq->scales[dq->scales.size() == 1 ? 0 : (e / inner) % rows];
-      f.node.inputs[in] = names_.fresh(dq->q + "_float");
-      f.initializers.emplace(f.node.inputs[in], std::move(fv));
-    }
+    if (!has_kernel(q, std::move(types), std::move(constants))) return std::nullopt;
     collect(f, {i}, {w->node, r->node});
     return f;
   }
@@ -745,8 +732,41 @@ int chain_channels_last(Graph& g) {
 
 }  // namespace
 
+namespace {
+
+// DequantizeLinear of constants that no fusion took (weight zero points, full 8-bit weights
+// where the int8 kernels would saturate, a recurrent cell the int8 kernel refuses): the float
+// weights are computed once here, not on every run, and their readers take float kernels.
+int fold_weight_dequantize(Model& model) {
+  const GraphView v(model.graph, model, nullptr);
+  passes::Patch p;
+  for (int i = 0; i < v.size(); ++i) {
+    const Node& n = v.node(i);
+    if (!passes::is_onnx_domain(n.domain) || n.op_type != "DequantizeLinear" || n.outputs.size() != 1 ||
+        n.outputs[0].empty() || v.is_graph_output(n.outputs[0]))
+      continue;
+    ops::InferContext ictx(n, v.opset());
+    bool constant = !n.inputs.empty();
+    for (const std::string& in : n.inputs) {
+      const Tensor* c = in.empty() ? nullptr : v.constant(in);
+      if (!in.empty() && !c) constant = false;
+      ictx.inputs.push_back(c ? TypeInfo::of(*c) : TypeInfo{});
+      ictx.values.push_back(c);
+    }
+    if (!constant || !ops::infer_node(ictx).ok()) continue;
+    auto values = passes::evaluate_node(n, v.opset(), ictx);
+    if (!values.ok() || values->empty()) continue;
+    p.add_initializers.emplace(n.outputs[0], std::move(values->front()));
+    p.replace({i}, {});
+  }
+  return apply_runtime_patch(model, std::move(p));
+}
+
+}  // namespace
+
 int fuse_qdq(Model& model) {
   const int fused = apply_runtime_patch(model, Fuser(model).run());
+  fold_weight_dequantize(model);
   if (fused > 0) chain_channels_last(model.graph);
   return fused;
 }

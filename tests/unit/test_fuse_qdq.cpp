@@ -174,7 +174,8 @@ TEST(FuseQdq, Conv1d) {
   EXPECT_EQ(q["QConv"], 1);
 }
 
-// Nonzero weight zero points are not what the int8 kernels take: the graph stays as it is.
+// Nonzero weight zero points are not what the int8 kernels take: the convolution stays float, its
+// weight dequantized once when the session is created.
 TEST(FuseQdq, WeightZeroPointNotFused) {
   QModel q;
   q.input("xq", DType::UInt8, {1, 3, 5, 5});
@@ -188,6 +189,7 @@ TEST(FuseQdq, WeightZeroPointNotFused) {
   auto ops = expect_optimized_matches(q.m, q.feeds, 1, 1e-4, 1e-4);
   EXPECT_EQ(ops["QConv"], 0);
   EXPECT_GE(ops["DequantizeLinear"] + ops["BlockedConv"] + ops["Conv"], 1);
+  EXPECT_EQ(ops["DequantizeLinear"], 1) << "the weight's is folded once; the activation's stays";
 }
 
 // One DequantizeLinear read by two convolutions: both fuse and the DequantizeLinear goes.

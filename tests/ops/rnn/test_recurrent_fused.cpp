@@ -2,6 +2,7 @@
 // on the same node, over odd sizes and every option the fused kernel takes; plus the registry's
 // choice between them and the accuracy of the vector exp, sigmoid and tanh.
 #include "kernels/rnn_cell.h"
+#include "ops/rnn/kernel_harness.h"
 #include "ops/rnn/recurrent.h"
 #include "util/op_test.h"
 
@@ -73,35 +74,14 @@ Built build(const Config& c) {
   const int outs = c.cell == Cell::Lstm ? 3 : 2;
   for (int i = 0; i < outs; ++i) b.node.outputs.push_back(i == 0 && !c.want_y ? "" : "out" + std::to_string(i));
 
-  ops::InferContext ic(b.node, 14);
-  for (const Tensor& t : b.inputs) {
-    ic.inputs.push_back(t.defined() ? TypeInfo::of(t) : TypeInfo{});
-    ic.values.push_back(nullptr);
-  }
-  const Status st_inf = ops::infer_node(ic);
-  EXPECT_TRUE(st_inf.ok()) << st_inf.message();
-  b.outputs = ic.outputs;
+  b.outputs = test::rnn::infer_outputs(b.node, b.inputs);
   return b;
 }
 
-ops::KernelInit init_of(const Built& b, int threads) {
-  ops::KernelInit init{b.node, 14, {}, {}, b.outputs, threads};
-  for (size_t i = 0; i < b.inputs.size(); ++i) {
-    init.inputs.push_back(b.inputs[i].defined() ? TypeInfo::of(b.inputs[i]) : TypeInfo{});
-    const bool weight = i == 1 || i == 2 || i == 3 || i == 7;
-    init.constants.push_back(weight && b.inputs[i].defined() ? &b.inputs[i] : nullptr);
-  }
-  return init;
-}
+ops::KernelInit init_of(const Built& b, int threads) { return test::rnn::init_of(b.node, b.inputs, b.outputs, threads); }
 
 Result<std::vector<Tensor>> run_kernel(ops::Kernel& k, const Built& b, int threads) {
-  ops::KernelContext ctx(b.node, 14);
-  for (const Tensor& t : b.inputs) ctx.inputs_.push_back(t.defined() ? &t : nullptr);
-  ctx.inferred_ = b.outputs;
-  ctx.outputs_.resize(b.node.outputs.size());
-  ctx.threads_ = threads;
-  SZ0_TRY(k.run(ctx));
-  return std::move(ctx.outputs_);
+  return test::rnn::run_kernel(k, b.node, b.inputs, b.outputs, threads);
 }
 
 std::string describe(const Config& c) {

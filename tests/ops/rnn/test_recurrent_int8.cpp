@@ -4,6 +4,7 @@
 // weights, which they must follow within the 8-bit rounding of the state.
 #include "kernels/rnn_cell_int8.h"
 #include "ops/internal.h"
+#include "ops/rnn/kernel_harness.h"
 #include "ops/rnn/recurrent.h"
 #include "util/op_test.h"
 
@@ -190,36 +191,12 @@ Pair build(const Config& c) {
   p.qnode.attributes.push_back(attr_floats("w_scales", ws));
   p.qnode.attributes.push_back(attr_floats("r_scales", rs));
 
-  ops::InferContext ic(p.node, 14);
-  for (const Tensor& t : p.inputs) {
-    ic.inputs.push_back(t.defined() ? TypeInfo::of(t) : TypeInfo{});
-    ic.values.push_back(nullptr);
-  }
-  const Status st_inf = ops::infer_node(ic);
-  EXPECT_TRUE(st_inf.ok()) << st_inf.message();
-  p.outputs = ic.outputs;
+  p.outputs = test::rnn::infer_outputs(p.node, p.inputs);
   return p;
 }
 
-ops::KernelInit init_of(const Node& n, const std::vector<Tensor>& inputs, const std::vector<TypeInfo>& outputs) {
-  ops::KernelInit init{n, 14, {}, {}, outputs, 1};
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    init.inputs.push_back(inputs[i].defined() ? TypeInfo::of(inputs[i]) : TypeInfo{});
-    const bool weight = i == 1 || i == 2 || i == 3 || i == 7;
-    init.constants.push_back(weight && inputs[i].defined() ? &inputs[i] : nullptr);
-  }
-  return init;
-}
-
-Result<std::vector<Tensor>> run_kernel(ops::Kernel& k, const Node& n, const std::vector<Tensor>& inputs,
-                                       const std::vector<TypeInfo>& outputs) {
-  ops::KernelContext ctx(n, 14);
-  for (const Tensor& t : inputs) ctx.inputs_.push_back(t.defined() ? &t : nullptr);
-  ctx.inferred_ = outputs;
-  ctx.outputs_.resize(n.outputs.size());
-  SZ0_TRY(k.run(ctx));
-  return std::move(ctx.outputs_);
-}
+using test::rnn::init_of;
+using test::rnn::run_kernel;
 
 // Largest |int8 − float| over every output, for each gate-math variant the CPU runs.
 double worst_error(const Config& c) {
