@@ -89,6 +89,14 @@ struct BenchmarkOptions {
 // Feeds for one request at a batch size (0: the batch the inputs were given with).
 using FeedFactory = std::function<Result<std::map<std::string, Tensor>>(int64_t batch)>;
 
+// `t` with its leading dimension set to `batch`, its rows repeated cyclically.
+Result<Tensor> repeat_rows(const Tensor& t, int64_t batch);
+// Feeds at a batch size from one sample: every input's rows repeated (batch 0: as given).
+FeedFactory repeated_feeds(std::map<std::string, Tensor> sample);
+// Every runtime input's leading dimension made symbolic, and the outputs' likewise, so a model
+// exported with a fixed batch runs at other batch sizes where its graph allows.
+void relax_batch(Model& model);
+
 struct BenchmarkResult {
   std::string model;  // path or name
   double model_mb = 0;

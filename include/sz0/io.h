@@ -42,6 +42,8 @@ class Dataset {
   // Lists the samples (sorted by name); fails when there are none.
   static Result<Dataset> open(const std::string& dir, std::vector<std::string> input_names);
   size_t size() const { return entries_.size(); }
+  const std::string& dir() const { return dir_; }
+  std::string id(size_t i) const;  // the sample's name (its directory or .npz file), as Sample::id
   Result<Sample> read(size_t i) const;
 
  private:
@@ -54,6 +56,13 @@ class Dataset {
 // or one .npz per sample, or ONNX test-data folders (test_data_set_*/input_K.pb, mapped to
 // `input_names` by position). Samples are sorted by name.
 Result<std::vector<Sample>> read_dataset(const std::string& dir, const std::vector<std::string>& input_names);
+
+// Class labels of DATA samples, from either form:
+//  - one class index per line ('#' comments and blank lines skipped): one per row of the
+//    class-score output, over the samples in DATA order; returned as read;
+//  - CSV lines "sample,label[,...]" (a header line allowed, as `sz0 zoo data` writes): one label
+//    per sample id, returned in the order of `sample_ids`.
+Result<std::vector<int64_t>> read_labels(const std::string& path, const std::vector<std::string>& sample_ids);
 
 // File-name-safe form of a tensor name: every character outside [A-Za-z0-9_.-] becomes '_'.
 std::string safe_file_name(const std::string& name);

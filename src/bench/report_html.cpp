@@ -13,12 +13,9 @@
 
 namespace sz0 {
 
-namespace {
+namespace bench {
 
-using bench::html_escape;
-using bench::TextTable;
-
-constexpr const char* kStyle = R"(
+const char* const kHtmlStyle = R"(
 body { font: 14px/1.45 system-ui, 'DejaVu Sans', sans-serif; color: #222; margin: 0; background: #fafafa; }
 main { max-width: 1200px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
 h1 { font-size: 24px; margin: 0 0 16px; }
@@ -43,7 +40,7 @@ ul.runs li { margin: 3px 0; }
 )";
 
 // A table whose column 0 holds names; `row_class` marks the body rows for tests and styling.
-void table(std::string& out, const TextTable& t, const char* row_class, bool scroll) {
+void html_table(std::string& out, const TextTable& t, const char* row_class, bool scroll) {
   out += scroll ? "<div class=\"scroll\"><table>\n<thead><tr>" : "<table>\n<thead><tr>";
   for (size_t i = 0; i < t.header.size(); ++i)
     out += fmt::format("<th{}>{}</th>", t.numeric[i] ? " class=\"num\"" : "", html_escape(t.header[i]));
@@ -62,14 +59,30 @@ void table(std::string& out, const TextTable& t, const char* row_class, bool scr
   out += scroll ? "</tbody></table></div>\n" : "</tbody></table>\n";
 }
 
-std::string code(const std::string& s) { return "<code>" + html_escape(s) + "</code>"; }
+}  // namespace bench
 
-void system_section(std::string& out, const SystemInfo& system) {
+namespace {
+
+using bench::html_escape;
+using bench::TextTable;
+using bench::kHtmlStyle;
+
+}  // namespace
+
+namespace bench {
+
+void html_system_section(std::string& out, const SystemInfo& system) {
   out += "<h2>System</h2>\n<table class=\"kv\"><tbody>\n";
   for (const auto& [key, value] : bench::system_rows(system))
     out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(key), html_escape(value));
   out += "</tbody></table>\n";
 }
+
+}  // namespace bench
+
+namespace {
+
+std::string code(const std::string& s) { return "<code>" + html_escape(s) + "</code>"; }
 
 void results_section(std::string& out, const std::vector<BenchmarkResult>& results) {
   out += "<h2>Results</h2>\n";
@@ -78,7 +91,7 @@ void results_section(std::string& out, const std::vector<BenchmarkResult>& resul
     return;
   }
   out += fmt::format("<p>Speedup is relative to the median of the first model, {}.</p>\n", code(results.front().model));
-  table(out, bench::comparison_table(results), "result", true);
+  bench::html_table(out, bench::comparison_table(results), "result", true);
   out += "<ul class=\"runs\">\n";
   for (const BenchmarkResult& r : results)
     out += fmt::format("<li>{}: {}; GPU {}</li>\n", code(r.model), html_escape(bench::runs_text(r)),
@@ -110,7 +123,7 @@ void batch_section(std::string& out, const std::vector<BenchmarkResult>& results
     if (r.batches.empty() && !r.find_batch) continue;
     out += fmt::format("<h3>{}</h3>\n", code(r.model));
     if (r.find_batch) out += "<p class=\"find-batch\">" + html_escape(bench::find_batch_text(*r.find_batch)) + "</p>\n";
-    if (!r.batches.empty()) table(out, bench::batch_table(r), "batch", false);
+    if (!r.batches.empty()) bench::html_table(out, bench::batch_table(r), "batch", false);
   }
 }
 
@@ -121,7 +134,7 @@ void profile_section(std::string& out, const std::vector<BenchmarkResult>& resul
     if (!header) out += "<h2>Time by operator (top 15)</h2>\n";
     header = true;
     out += fmt::format("<h3>{}</h3>\n", code(r.model));
-    table(out, bench::profile_table(r), "op", false);
+    bench::html_table(out, bench::profile_table(r), "op", false);
   }
 }
 
@@ -130,9 +143,9 @@ void profile_section(std::string& out, const std::vector<BenchmarkResult>& resul
 std::string benchmark_html(const std::vector<BenchmarkResult>& results, const SystemInfo& system) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>sz0 benchmark report</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n<main>\n";
+  out += "<title>sz0 benchmark report</title>\n<style>" + std::string(kHtmlStyle) + "</style>\n</head>\n<body>\n<main>\n";
   out += "<h1>sz0 benchmark report</h1>\n";
-  system_section(out, system);
+  bench::html_system_section(out, system);
   out += fmt::format("<h2>Method</h2>\n<p class=\"method\">{}</p>\n", html_escape(bench::kMethodText));
   results_section(out, results);
   latency_section(out, results);

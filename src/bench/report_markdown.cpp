@@ -10,16 +10,16 @@
 
 namespace sz0 {
 
+namespace bench {
+
 namespace {
-
-using bench::TextTable;
-
 std::string one_line(std::string_view s) {
   std::string out(s);
   std::replace(out.begin(), out.end(), '\n', ' ');
   std::replace(out.begin(), out.end(), '\r', ' ');
   return out;
 }
+}  // namespace
 
 // Prose text: backslash-escapes the characters that would start markup, a table cell break or
 // raw HTML (model paths and CPU names come from outside).
@@ -55,7 +55,7 @@ std::string code_span(std::string_view s, bool in_table) {
 }
 
 // A text column 0 holds names (code spans); the others are figures.
-void table(std::string& out, const TextTable& t) {
+void md_table(std::string& out, const TextTable& t) {
   auto line = [&](const std::vector<std::string>& cells, bool header) {
     out += '|';
     for (size_t i = 0; i < cells.size(); ++i)
@@ -70,6 +70,14 @@ void table(std::string& out, const TextTable& t) {
   out += '\n';
 }
 
+}  // namespace bench
+
+namespace {
+
+using bench::TextTable;
+using bench::code_span;
+using bench::md_text;
+
 }  // namespace
 
 std::string benchmark_markdown(const std::vector<BenchmarkResult>& results, const SystemInfo& system) {
@@ -79,7 +87,7 @@ std::string benchmark_markdown(const std::vector<BenchmarkResult>& results, cons
   if (results.empty()) return out + "No results.\n";
   out += fmt::format("Speedup is relative to the median of the first model, {}.\n\n",
                      code_span(results.front().model, false));
-  table(out, bench::comparison_table(results));
+  bench::md_table(out, bench::comparison_table(results));
   for (const BenchmarkResult& r : results) {
     out += fmt::format("- {}: {}; GPU {}\n", code_span(r.model, false), md_text(bench::runs_text(r)),
                        md_text(bench::gpu_text(r.gpu)));
@@ -88,13 +96,13 @@ std::string benchmark_markdown(const std::vector<BenchmarkResult>& results, cons
   for (const BenchmarkResult& r : results) {
     if (r.batches.empty() && !r.find_batch) continue;
     out += fmt::format("## Batch sweep: {}\n\n", code_span(r.model, false));
-    if (!r.batches.empty()) table(out, bench::batch_table(r));
+    if (!r.batches.empty()) bench::md_table(out, bench::batch_table(r));
     if (r.find_batch) out += md_text(bench::find_batch_text(*r.find_batch)) + "\n\n";
   }
   for (const BenchmarkResult& r : results) {
     if (r.profile.empty()) continue;
     out += fmt::format("## Profile: {}\n\n", code_span(r.model, false));
-    table(out, bench::profile_table(r));
+    bench::md_table(out, bench::profile_table(r));
   }
   return out;
 }

@@ -39,6 +39,17 @@ std::string runs_text(const BenchmarkResult& r);
 std::string find_batch_text(const BenchmarkResult::FindBatch& f);
 extern const char* const kMethodText;
 
+// Markdown: prose with markup characters escaped; a code span; a table (column 0 as code spans
+// when it is text).
+std::string md_text(std::string_view s);
+std::string code_span(std::string_view s, bool in_table);
+void md_table(std::string& out, const TextTable& t);
+// HTML: the reports' style sheet; a table (`row_class` on body rows, in a horizontal scroller
+// when `scroll`); the system section.
+extern const char* const kHtmlStyle;
+void html_table(std::string& out, const TextTable& t, const char* row_class, bool scroll);
+void html_system_section(std::string& out, const SystemInfo& system);
+
 // Batch points sorted by batch, one per batch size (the last measurement of a size wins).
 std::vector<BatchPoint> sorted_batches(const std::vector<BatchPoint>& points);
 bool any_batches(const std::vector<BenchmarkResult>& results);

@@ -44,15 +44,6 @@ struct BenchArgs {
 
 constexpr uint32_t kSeed = 0;
 
-// Every runtime input's leading dimension made symbolic, and the outputs' likewise, so a model
-// exported with a fixed batch runs at other batch sizes where its graph allows.
-void relax_batch(Model& model) {
-  for (ValueInfo& v : model.graph.inputs)
-    if (!model.graph.initializers.count(v.name) && v.type.shape && !v.type.shape->empty()) (*v.type.shape)[0] = Dim(std::string("batch"));
-  for (ValueInfo& v : model.graph.outputs)
-    if (v.type.shape && !v.type.shape->empty()) (*v.type.shape)[0] = Dim(std::string("batch"));
-}
-
 // Feeds at a batch size: the given or generated feeds with their leading dimension set to
 // `batch`; rows of inputs read from files repeat cyclically, generated ones are generated anew.
 FeedFactory feed_factory(std::map<std::string, Tensor> base, std::set<std::string> from_files) {
@@ -67,13 +58,9 @@ FeedFactory feed_factory(std::map<std::string, Tensor> base, std::set<std::strin
         out[name] = random_input(t.dtype(), shape, kSeed);
         continue;
       }
-      if (t.dim(0) == 0) return error("input '{}' holds no rows to repeat", name);
-      Tensor b(t.dtype(), shape);
-      const size_t row = t.nbytes() / static_cast<size_t>(t.dim(0));
-      for (int64_t r = 0; r < batch; ++r)
-        std::memcpy(static_cast<char*>(b.raw()) + static_cast<size_t>(r) * row,
-                    static_cast<const char*>(t.raw()) + static_cast<size_t>(r % t.dim(0)) * row, row);
-      out[name] = std::move(b);
+      auto b = repeat_rows(t, batch);
+      if (!b.ok()) return b.status().context(fmt::format("input '{}'", name));
+      out[name] = std::move(*b);
     }
     return out;
   };

@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <sz0/evaluate.h>
 #include <sz0/io.h>
 
 #include <algorithm>
@@ -128,13 +129,7 @@ Result<SampleStream> data_stream(const std::string& dir, const Model& model) {
   std::vector<std::string> names;
   for (const ValueInfo* v : model.graph.runtime_inputs()) names.push_back(v->name);
   SZ0_ASSIGN(Dataset d, Dataset::open(dir, names));
-  auto data = std::make_shared<Dataset>(std::move(d));
-  return SampleStream{data->size(), [data, names](size_t i) -> Result<std::map<std::string, Tensor>> {
-                        SZ0_ASSIGN(Sample s, data->read(i));
-                        for (const std::string& n : names)
-                          if (!s.inputs.count(n)) return error("sample '{}' lacks input '{}'", s.id, n);
-                        return std::move(s.inputs);
-                      }};
+  return dataset_stream(std::make_shared<const Dataset>(std::move(d)), model);
 }
 
 }  // namespace sz0::cli

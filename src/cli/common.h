@@ -63,5 +63,6 @@ void add_quantize(CLI::App& app, int& rc);
 void add_compare(CLI::App& app, int& rc);
 void add_prune(CLI::App& app, int& rc);
 void add_sparsity(CLI::App& app, int& rc);
+void add_pipeline(CLI::App& app, int& rc);
 
 }  // namespace sz0::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   sz0::cli::add_compare(app, rc);
   sz0::cli::add_prune(app, rc);
   sz0::cli::add_sparsity(app, rc);
+  sz0::cli::add_pipeline(app, rc);
   sz0::cli::add_zoo(app, rc);
   try {
     app.parse(argc, argv);

@@ -167,11 +167,13 @@ Result<Dataset> Dataset::open(const std::string& dir, std::vector<std::string> i
   return d;
 }
 
+std::string Dataset::id(size_t i) const { return i < entries_.size() ? fs::path(entries_[i]).filename().string() : std::string(); }
+
 Result<Sample> Dataset::read(size_t i) const {
   if (i >= entries_.size()) return error("{}: sample {} of {}", dir_, i, entries_.size());
   const fs::path p(entries_[i]);
   Sample s;
-  s.id = p.filename().string();
+  s.id = id(i);
   if (p.extension() == ".npz") {
     SZ0_ASSIGN(s.inputs, read_npz(p.string()));
   } else {

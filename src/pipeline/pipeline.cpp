@@ -1,0 +1,346 @@
+// The recipe pipeline, and the runner both pipelines share: applying a step, evaluating a
+// variant against the original and its gates, saving it, and timing variants in interleaved
+// rounds.
+#include <sz0/evaluate.h>
+#include <sz0/onnx.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "pipeline/internal.h"
+
+namespace sz0 {
+
+namespace fs = std::filesystem;
+
+Gates merge_gates(const Gates& base, const Gates& over) {
+  Gates g = base;
+  if (over.min_cosine) g.min_cosine = over.min_cosine;
+  if (over.min_sqnr_db) g.min_sqnr_db = over.min_sqnr_db;
+  if (over.max_accuracy_drop) g.max_accuracy_drop = over.max_accuracy_drop;
+  return g;
+}
+
+std::string gates_text(const Gates& g) {
+  std::vector<std::string> parts;
+  if (g.min_cosine) parts.push_back(fmt::format("min_cosine {:g}", *g.min_cosine));
+  if (g.min_sqnr_db) parts.push_back(fmt::format("min_sqnr_db {:g}", *g.min_sqnr_db));
+  if (g.max_accuracy_drop) parts.push_back(fmt::format("max_accuracy_drop {:g}", *g.max_accuracy_drop));
+  return parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+const char* step_kind_name(StepKind k) {
+  switch (k) {
+    case StepKind::Prune: return "prune";
+    case StepKind::Quantize: return "quantize";
+    case StepKind::Optimize: return "optimize";
+    case StepKind::Benchmark: return "benchmark";
+  }
+  return "?";
+}
+
+namespace pipeline {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t float_parameters(const Model& m) {
+  int64_t n = 0;
+  for (const auto& [name, t] : m.graph.initializers)
+    if (dtype_is_float(t.dtype()) || t.dtype() == DType::Int8 || t.dtype() == DType::UInt8) n += t.numel();
+  return n;
+}
+
+constexpr size_t kMaxRangeSamples = 16;  // FP16/BF16 range observation: a few samples suffice
+
+}  // namespace
+
+std::string gate_failure(const Gates& g, const Variant& v) {
+  if (!v.finite) return "outputs hold NaN or Inf";
+  if (g.min_cosine && !(v.cosine >= *g.min_cosine))
+    return fmt::format("cosine {:.5f} < min_cosine {:g}", v.cosine, *g.min_cosine);
+  if (g.min_sqnr_db && !(v.sqnr_db >= *g.min_sqnr_db))
+    return fmt::format("SQNR {:.2f} dB < min_sqnr_db {:g}", v.sqnr_db, *g.min_sqnr_db);
+  if (g.max_accuracy_drop && v.reference_accuracy >= 0) {
+    const double drop = v.reference_accuracy - v.accuracy;
+    if (!(drop <= *g.max_accuracy_drop + 1e-12))
+      return fmt::format("accuracy drop {:.4f} ({:.4f} → {:.4f}) > max_accuracy_drop {:g}", drop, v.reference_accuracy,
+                         v.accuracy, *g.max_accuracy_drop);
+  }
+  return "";
+}
+
+Runner::Runner(const PipelineOptions& o, std::string path, Model original, Data data)
+    : o_(o), path_(std::move(path)), original_(std::move(original)), data_(std::move(data)) {
+  stem_ = fs::path(path_).stem().string();
+}
+
+Result<std::unique_ptr<Runner>> Runner::create(const PipelineOptions& o, const std::string& model_path) {
+  if (o.threads < 1) return error("threads must be at least 1");
+  if (o.iterations < 1) return error("iterations must be at least 1");
+  if (o.rounds < 1) return error("rounds must be at least 1");
+  if (o.gates.max_accuracy_drop && o.labels.empty())
+    return error("the max_accuracy_drop gate needs labels (--labels, or 'labels' in the recipe)");
+  SZ0_ASSIGN(Model model, load_model(model_path));
+  if (auto missing = unsupported_ops(model); !missing.empty())
+    return error("{}: unsupported op {}", model_path, missing.front());
+  std::unique_ptr<Runner> r(new Runner(o, model_path, std::move(model), Data{}));
+  auto data = prepare_data(r->original_, o);  // streams may refer to r->original_, which stays put
+  if (!data.ok()) return data.status();
+  r->data_ = std::move(*data);
+  SessionOptions so;
+  so.threads = o.threads;
+  so.input_shapes = r->data_.shapes;
+  auto ref = Session::create(r->original_, so);
+  if (!ref.ok()) return ref.status().context(model_path);
+  r->reference_ = std::move(*ref);
+  std::error_code ec;
+  fs::create_directories(o.output_dir, ec);
+  if (ec) return error("{}: cannot create the output directory: {}", o.output_dir, ec.message());
+  return r;
+}
+
+PipelineResult Runner::result_skeleton(bool automatic) const {
+  PipelineResult r;
+  r.model = path_;
+  r.automatic = automatic;
+  r.gates = o_.gates;
+  r.latency_budget_ms = o_.latency_budget_ms;
+  r.data_note = data_.note;
+  r.threads = o_.threads;
+  r.iterations = o_.iterations;
+  r.rounds = o_.rounds;
+  r.system = system_info();
+  return r;
+}
+
+Result<Variant> Runner::original_variant(const std::string& name) {
+  Variant v;
+  v.name = name;
+  v.steps = {"as given"};
+  v.path = path_;
+  std::error_code ec;
+  v.file_bytes = static_cast<int64_t>(fs::file_size(path_, ec));
+  v.parameters = float_parameters(original_);
+  SZ0_TRY(evaluate(v, original_, {}));
+  return v;
+}
+
+Result<std::string> Runner::apply(Model& model, const PipelineStep& step) const {
+  switch (step.kind) {
+    case StepKind::Prune: {
+      PruneOptions po = step.prune;
+      po.input_shapes = data_.shapes;
+      if (po.reconstruct) po.stream = data_.calib;
+      SZ0_ASSIGN(PruneReport r, ModelPruner(po).prune(model));
+      if (r.strategy == PruningStrategy::Structured && r.groups_pruned == 0)
+        return error("structured pruning found no channel group it could remove ({} groups, all blocked or too small)",
+                     r.channel_groups);
+      std::string what = fmt::format("prune {} {:g}: parameters {} → {}", pruning_strategy_name(r.strategy, po.n, po.m),
+                                     r.strategy == PruningStrategy::NM ? 1.0 - static_cast<double>(po.n) / po.m : r.amount,
+                                     r.params_before, r.params_after);
+      if (r.macs_before > 0) what += fmt::format(", MACs ×{:.2f}", static_cast<double>(r.macs_after) / r.macs_before);
+      if (r.reconstructed) what += fmt::format(", re-fitted on {} samples", r.samples);
+      return what;
+    }
+    case StepKind::Quantize: {
+      QuantizeOptions qo = step.quantize;
+      if (qo.type == QuantizationType::Int8Static) {
+        qo.stream = data_.calib;
+      } else {
+        for (size_t i = 0; i < data_.calib.count && i < kMaxRangeSamples; ++i) {
+          SZ0_ASSIGN(auto s, data_.calib.read(i));
+          qo.samples.push_back(std::move(s));
+        }
+      }
+      SZ0_ASSIGN(QuantizeReport r, ModelQuantizer(qo).quantize(model));
+      std::string what = fmt::format("quantize {}", quantization_type_name(r.type));
+      if (r.type == QuantizationType::Int8Static)
+        what += fmt::format(" ({}, {} calibration samples)", calibration_method_name(qo.method), qo.stream.count);
+      what += fmt::format(": {} nodes converted", r.nodes_converted);
+      if (!r.fenced.empty()) what += fmt::format(", {} kept float", r.fenced.size());
+      if (!r.excluded.empty()) what += fmt::format(", {} excluded", r.excluded.size());
+      return what;
+    }
+    case StepKind::Optimize: {
+      SZ0_ASSIGN(OptimizeReport r, optimize_model(model, step.optimize));
+      int rewrites = 0;
+      for (const auto& [pass, n] : r.applied) rewrites += n;
+      return fmt::format("optimize {}: {} rewrites", opt_level_name(step.optimize.level), rewrites);
+    }
+    case StepKind::Benchmark: break;
+  }
+  return error("a benchmark step makes no model");
+}
+
+Status Runner::evaluate(Variant& v, const Model& model, const Gates& gates) {
+  SessionOptions so;
+  so.threads = o_.threads;
+  so.input_shapes = data_.shapes;
+  SZ0_ASSIGN(auto cand, Session::create(model, so));
+  SZ0_ASSIGN(ModelAgreement m, compare_sessions(*reference_, *cand, data_.eval, data_.eval_labels, "original", v.name));
+  v.samples = m.samples;
+  v.cosine = m.min_cosine();
+  v.sqnr_db = m.min_sqnr_db();
+  v.max_abs_error = m.max_abs_error();
+  v.top1_agreement = m.top1_agreement();
+  v.finite = m.finite();
+  v.accuracy = m.candidate_accuracy();
+  v.reference_accuracy = m.reference_accuracy();
+  v.gate_failure = gate_failure(gates, v);
+  return {};
+}
+
+std::string Runner::path_for(const std::vector<std::string>& tags) const {
+  std::string name = stem_;
+  for (const std::string& t : tags) name += "." + t;
+  return (fs::path(o_.output_dir) / (name + ".onnx")).string();
+}
+
+Status Runner::save(Variant& v, const Model& model) const {
+  SZ0_TRY(save_model(model, v.path));
+  std::error_code ec;
+  v.file_bytes = static_cast<int64_t>(fs::file_size(v.path, ec));
+  v.parameters = float_parameters(model);
+  return {};
+}
+
+Status Runner::time_all(std::vector<Variant>& variants) const {
+  // Start-up, memory and a first latency figure per variant from the benchmark.
+  BenchmarkOptions bo;
+  bo.threads = o_.threads;
+  bo.warmup_iterations = 5;
+  bo.iterations = 10;
+  bo.fix_input_shapes = true;
+  const PerformanceBenchmark bench(bo);
+  struct Live {
+    Variant* v;
+    std::unique_ptr<Session> session;
+    std::map<std::string, Tensor> feeds;
+    std::vector<double> times;
+  };
+  std::vector<Live> live;
+  SessionOptions so;
+  so.threads = o_.threads;
+  so.input_shapes = data_.shapes;
+  for (Variant& v : variants) {
+    if (!v.error.empty()) continue;
+    SZ0_ASSIGN(Model m, load_model(v.path));
+    auto feeds = feeds_for(m, data_.timing_sample);
+    auto r = bench.run(m, v.path, repeated_feeds(feeds));
+    if (!r.ok()) return r.status().context(v.name);
+    r->model_mb = static_cast<double>(v.file_bytes) / (1024.0 * 1024.0);
+    v.bench = std::move(*r);
+    auto s = Session::create(std::move(m), so);
+    if (!s.ok()) return s.status().context(v.name);
+    live.push_back({&v, std::move(*s), std::move(feeds), {}});
+  }
+  // The steady state, interleaved: every round runs each variant for a short chunk (its first
+  // run discarded: the caches still hold the previous variant), so a shared machine's slow
+  // phases, which last longer than a chunk, fall on every variant alike.
+  const int chunk = std::max(1, (o_.iterations + o_.rounds - 1) / o_.rounds);
+  for (int round = 0; round < o_.rounds; ++round) {
+    for (Live& l : live) {
+      for (int i = 0; i <= chunk; ++i) {
+        const auto t0 = Clock::now();
+        auto out = l.session->run(l.feeds);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (!out.ok()) return out.status().context(l.v->name);
+        if (i > 0) l.times.push_back(ms);
+      }
+    }
+  }
+  for (Live& l : live) {
+    BenchmarkResult& r = *l.v->bench;
+    r.times_ms = l.times;
+    r.latency = summarize_latency(l.times);
+    r.throughput_qps = r.latency.mean > 0 ? 1000.0 / r.latency.mean : 0.0;
+  }
+  log(fmt::format("timed {} variants: {} rounds of {} runs each", live.size(), o_.rounds, chunk));
+  return {};
+}
+
+Status Runner::benchmark(Variant& v, const PipelineStep& step) const {
+  BenchmarkOptions bo;
+  bo.threads = o_.threads;
+  bo.iterations = step.iterations > 0 ? step.iterations : o_.iterations;
+  bo.concurrency = step.concurrency;
+  SZ0_ASSIGN(Model m, load_model(v.path));
+  if (!step.batches.empty()) relax_batch(m);
+  const FeedFactory feeds = repeated_feeds(feeds_for(m, data_.timing_sample));
+  const PerformanceBenchmark bench(bo);
+  auto r = bench.run(m, v.path, feeds);
+  if (!r.ok()) return r.status().context(v.name);
+  r->model_mb = static_cast<double>(v.file_bytes) / (1024.0 * 1024.0);
+  if (!step.batches.empty()) SZ0_TRY(bench.sweep_batches(m, feeds, step.batches, *r).context(v.name));
+  v.detail = std::move(*r);
+  return {};
+}
+
+}  // namespace pipeline
+
+Result<PipelineResult> OptimizationPipeline::run(const std::string& model_path, const Recipe& recipe) const {
+  PipelineOptions o = options_;
+  if (o.data.empty()) o.data = recipe.data;
+  if (o.calib.empty()) o.calib = recipe.calib;
+  if (o.labels.empty()) o.labels = recipe.labels;
+  o.gates = merge_gates(recipe.gates, options_.gates);
+  if (recipe.threads && options_.threads == PipelineOptions{}.threads) o.threads = *recipe.threads;
+  if (recipe.iterations && options_.iterations == PipelineOptions{}.iterations) o.iterations = *recipe.iterations;
+  for (size_t i = 0; i < recipe.steps.size(); ++i)
+    if (recipe.steps[i].gates.max_accuracy_drop && o.labels.empty())
+      return error("step {} ({}): the max_accuracy_drop gate needs labels (--labels, or 'labels' in the recipe)", i + 1,
+                   step_kind_name(recipe.steps[i].kind));
+  SZ0_ASSIGN(auto runner, pipeline::Runner::create(o, model_path));
+  PipelineResult result = runner->result_skeleton(false);
+  SZ0_ASSIGN(Variant original, runner->original_variant("original"));
+  result.variants.push_back(std::move(original));
+
+  Model model = runner->original();
+  std::vector<std::string> tags;
+  std::vector<std::pair<size_t, const PipelineStep*>> benchmarks;  // variant index, step
+  for (size_t i = 0; i < recipe.steps.size(); ++i) {
+    const PipelineStep& step = recipe.steps[i];
+    const std::string where = fmt::format("step {} ({}{}{})", i + 1, step_kind_name(step.kind), step.tag.empty() ? "" : " ",
+                                          step.tag);
+    if (step.kind == StepKind::Benchmark) {
+      benchmarks.emplace_back(result.variants.size() - 1, &step);
+      continue;
+    }
+    const auto t0 = pipeline::Clock::now();
+    auto what = runner->apply(model, step);
+    if (!what.ok()) return what.status().context(where);
+    tags.push_back(step.tag);
+    Variant v;
+    v.name = fmt::format("{}", fmt::join(tags, " + "));
+    v.steps = result.variants.back().steps;
+    if (result.variants.size() == 1) v.steps.clear();
+    v.steps.push_back(*what);
+    v.path = runner->path_for(tags);
+    const Gates gates = merge_gates(o.gates, step.gates);
+    if (Status s = runner->evaluate(v, model, gates); !s.ok()) return s.context(where);
+    v.build_seconds = std::chrono::duration<double>(pipeline::Clock::now() - t0).count();
+    runner->log(fmt::format("[{}/{}] {}: cosine {:.5f}, SQNR {:.1f} dB{}", i + 1, recipe.steps.size(), v.name, v.cosine,
+                            v.sqnr_db, v.gate_failure.empty() ? "" : " — gate failed: " + v.gate_failure));
+    if (!v.gate_failure.empty()) {
+      result.stopped = fmt::format("{}: gate failed: {}; its model was not written", where, v.gate_failure);
+      if (result.variants.size() > 1)
+        result.stopped += fmt::format(", the earlier steps' models are kept ({})", result.variants.back().path);
+      break;
+    }
+    SZ0_TRY(runner->save(v, model).context(where));
+    result.variants.push_back(std::move(v));
+  }
+  SZ0_TRY(runner->time_all(result.variants));
+  for (auto& [index, step] : benchmarks) SZ0_TRY(runner->benchmark(result.variants[index], *step));
+  if (result.stopped.empty()) {
+    result.chosen = static_cast<int>(result.variants.size()) - 1;
+    result.why = "the recipe's last model: every step met its gates";
+  } else {
+    result.why = "the recipe stopped at a failed gate";
+  }
+  return result;
+}
+
+}  // namespace sz0
