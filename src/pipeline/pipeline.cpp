@@ -133,7 +133,16 @@ Result<std::string> Runner::apply(Model& model, const PipelineStep& step) const 
       PruneOptions po = step.prune;
       po.input_shapes = data_.shapes;
       if (po.reconstruct) po.stream = data_.calib;
-      SZ0_ASSIGN(PruneReport r, ModelPruner(po).prune(model));
+      auto pruned = ModelPruner(po).prune(model);
+      if (!pruned.ok()) {
+        const bool quantized = std::any_of(model.graph.initializers.begin(), model.graph.initializers.end(),
+                                           [](const auto& kv) { return kv.second.dtype() != DType::Float && dtype_is_float(kv.second.dtype()); }) ||
+                               std::any_of(model.graph.nodes.begin(), model.graph.nodes.end(),
+                                           [](const Node& n) { return n.op_type == "DequantizeLinear" || n.op_type == "DynamicQuantizeLinear"; });
+        if (quantized) return error("{} (prune before quantizing: pruning works on float32 weights)", pruned.status().message());
+        return pruned.status();
+      }
+      PruneReport& r = *pruned;
       if (r.strategy == PruningStrategy::Structured && r.groups_pruned == 0)
         return error("structured pruning found no channel group it could remove ({} groups, all blocked or too small)",
                      r.channel_groups);
