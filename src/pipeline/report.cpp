@@ -125,7 +125,7 @@ std::string frontier_chart(const PipelineResult& r) {
     chart.message("no variant measured");
     return chart.str();
   }
-  const std::string frontier = bench::palette(0), pass = bench::palette(1), fail = "#999";
+  const std::string frontier = bench::palette(0), pass = bench::palette(2), fail = "#aaa";
   std::vector<std::pair<double, double>> line;
   for (const Pt& p : pts)
     if (p.v->on_frontier) line.emplace_back(p.x, p.y);
