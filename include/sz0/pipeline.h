@@ -140,7 +140,8 @@ class OptimizationPipeline {
   // Runs the recipe's steps in order, each on the previous step's model, saving each result as
   // <stem>.<tag>[.<tag>...].onnx in output_dir. A failed gate stops the run: `stopped` names the
   // step, the metric and the threshold; the earlier outputs stay on disk, the failing model is
-  // not written. Recipe paths, gates, threads and iterations apply where options leave them unset.
+  // not written. The recipe's paths apply where the options leave them empty, its gates under
+  // the options' gates, and its threads and iterations where it sets them.
   Result<PipelineResult> run(const std::string& model_path, const Recipe& recipe) const;
   // Builds and measures every variant (FP32 optimized, FP16, BF16, INT8 dynamic, INT8 static
   // with each calibration method, structured 30%/50% with and without re-fitting, pruned + INT8)

@@ -45,6 +45,8 @@ Status run_pipeline(const PipelineArgs& a) {
   Result<PipelineResult> r = [&]() -> Result<PipelineResult> {
     if (a.automatic) return pipeline.run_auto(a.model);
     SZ0_ASSIGN(Recipe recipe, load_recipe(a.recipe));
+    if (a.threads) recipe.threads = a.threads;  // the command line wins over the recipe
+    if (a.iterations) recipe.iterations = a.iterations;
     return pipeline.run(a.model, recipe);
   }();
   if (!r.ok()) return r.status();

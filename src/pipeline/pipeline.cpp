@@ -295,8 +295,8 @@ Result<PipelineResult> OptimizationPipeline::run(const std::string& model_path, 
   if (o.calib.empty()) o.calib = recipe.calib;
   if (o.labels.empty()) o.labels = recipe.labels;
   o.gates = merge_gates(recipe.gates, options_.gates);
-  if (recipe.threads && options_.threads == PipelineOptions{}.threads) o.threads = *recipe.threads;
-  if (recipe.iterations && options_.iterations == PipelineOptions{}.iterations) o.iterations = *recipe.iterations;
+  if (recipe.threads) o.threads = *recipe.threads;
+  if (recipe.iterations) o.iterations = *recipe.iterations;
   for (size_t i = 0; i < recipe.steps.size(); ++i)
     if (recipe.steps[i].gates.max_accuracy_drop && o.labels.empty())
       return error("step {} ({}): the max_accuracy_drop gate needs labels (--labels, or 'labels' in the recipe)", i + 1,
