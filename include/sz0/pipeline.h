@@ -36,7 +36,10 @@ struct Gates {
   std::optional<double> min_cosine;         // worst output's cosine similarity
   std::optional<double> min_sqnr_db;        // worst output's SQNR
   std::optional<double> max_accuracy_drop;  // reference accuracy − candidate accuracy (labels)
-  bool empty() const { return !min_cosine && !min_sqnr_db && !max_accuracy_drop; }
+  // Share of rows whose top class is the original's, over every class-score ([rows, classes])
+  // output; needs no labels. A model without such an output fails it.
+  std::optional<double> min_top1_agreement;
+  bool empty() const { return !min_cosine && !min_sqnr_db && !max_accuracy_drop && !min_top1_agreement; }
 };
 // `over`'s gates replace `base`'s where set.
 Gates merge_gates(const Gates& base, const Gates& over);

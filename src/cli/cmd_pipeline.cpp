@@ -1,5 +1,5 @@
 // sz0 pipeline MODEL (--recipe FILE | --auto) [-o DIR] [--data DATA] [--calib DATA] [--labels FILE]
-//   [--min-cosine C] [--min-sqnr DB] [--max-accuracy-drop F] [--latency-budget MS]
+//   [--min-cosine C] [--min-sqnr DB] [--max-accuracy-drop F] [--min-top1 F] [--latency-budget MS]
 //   [--threads N] [--iterations N] [--rounds N]
 // A model taken through a recipe's steps with accuracy gates, or an automatic search over
 // variants; every variant is saved in DIR with report.md, report.html and pipeline.json.
@@ -18,7 +18,7 @@ namespace {
 struct PipelineArgs {
   std::string model, recipe, output, data, calib, labels;
   bool automatic = false;
-  std::optional<double> min_cosine, min_sqnr, max_accuracy_drop, budget;
+  std::optional<double> min_cosine, min_sqnr, max_accuracy_drop, min_top1, budget;
   std::optional<int> threads, iterations;
   int rounds = 20;
   bool quiet = false;
@@ -35,6 +35,7 @@ Status run_pipeline(const PipelineArgs& a) {
   o.gates.min_cosine = a.min_cosine;
   o.gates.min_sqnr_db = a.min_sqnr;
   o.gates.max_accuracy_drop = a.max_accuracy_drop;
+  o.gates.min_top1_agreement = a.min_top1;
   o.latency_budget_ms = a.budget;
   if (a.threads) o.threads = *a.threads;
   if (a.iterations) o.iterations = *a.iterations;
@@ -77,6 +78,7 @@ void add_pipeline(CLI::App& app, int& rc) {
   cmd->add_option("--min-cosine", args->min_cosine, "Gate: worst output's cosine similarity (auto default 0.99)");
   cmd->add_option("--min-sqnr", args->min_sqnr, "Gate: worst output's SQNR in dB");
   cmd->add_option("--max-accuracy-drop", args->max_accuracy_drop, "Gate: accuracy lost against the labels (0.01 = one point)");
+  cmd->add_option("--min-top1", args->min_top1, "Gate: share of rows whose top class is the original's (class-score outputs)");
   cmd->add_option("--latency-budget", args->budget, "Auto: the chosen variant's p95 latency at batch 1 (ms)");
   cmd->add_option("--threads", args->threads, "Threads per session (default 1)");
   cmd->add_option("--iterations", args->iterations, "Timed runs per variant over all rounds (default 400)");

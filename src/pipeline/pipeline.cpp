@@ -18,6 +18,7 @@ Gates merge_gates(const Gates& base, const Gates& over) {
   if (over.min_cosine) g.min_cosine = over.min_cosine;
   if (over.min_sqnr_db) g.min_sqnr_db = over.min_sqnr_db;
   if (over.max_accuracy_drop) g.max_accuracy_drop = over.max_accuracy_drop;
+  if (over.min_top1_agreement) g.min_top1_agreement = over.min_top1_agreement;
   return g;
 }
 
@@ -26,6 +27,7 @@ std::string gates_text(const Gates& g) {
   if (g.min_cosine) parts.push_back(fmt::format("min_cosine {:g}", *g.min_cosine));
   if (g.min_sqnr_db) parts.push_back(fmt::format("min_sqnr_db {:g}", *g.min_sqnr_db));
   if (g.max_accuracy_drop) parts.push_back(fmt::format("max_accuracy_drop {:g}", *g.max_accuracy_drop));
+  if (g.min_top1_agreement) parts.push_back(fmt::format("min_top1_agreement {:g}", *g.min_top1_agreement));
   return parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -62,6 +64,11 @@ std::string gate_failure(const Gates& g, const Variant& v) {
     return fmt::format("cosine {:.5f} < min_cosine {:g}", v.cosine, *g.min_cosine);
   if (g.min_sqnr_db && !(v.sqnr_db >= *g.min_sqnr_db))
     return fmt::format("SQNR {:.2f} dB < min_sqnr_db {:g}", v.sqnr_db, *g.min_sqnr_db);
+  if (g.min_top1_agreement) {
+    if (v.top1_agreement < 0) return "min_top1_agreement: no output holds class scores ([rows, classes])";
+    if (!(v.top1_agreement >= *g.min_top1_agreement))
+      return fmt::format("top-1 agreement {:.4f} < min_top1_agreement {:g}", v.top1_agreement, *g.min_top1_agreement);
+  }
   if (g.max_accuracy_drop && v.reference_accuracy >= 0) {
     const double drop = v.reference_accuracy - v.accuracy;
     if (!(drop <= *g.max_accuracy_drop + 1e-12))

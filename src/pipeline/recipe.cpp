@@ -79,9 +79,12 @@ Result<Gates> parse_gates(const YAML::Node& node, const std::string& where) {
   SZ0_TRY(f.get_optional("min_cosine", g.min_cosine));
   SZ0_TRY(f.get_optional("min_sqnr_db", g.min_sqnr_db));
   SZ0_TRY(f.get_optional("max_accuracy_drop", g.max_accuracy_drop));
+  SZ0_TRY(f.get_optional("min_top1_agreement", g.min_top1_agreement));
   SZ0_TRY(f.no_others());
   if (g.min_cosine && (*g.min_cosine < -1 || *g.min_cosine > 1))
     return error("{}: gates: min_cosine {} is outside [-1, 1]", where, *g.min_cosine);
+  if (g.min_top1_agreement && (*g.min_top1_agreement < 0 || *g.min_top1_agreement > 1))
+    return error("{}: gates: min_top1_agreement {} is outside [0, 1]", where, *g.min_top1_agreement);
   if (g.max_accuracy_drop && (*g.max_accuracy_drop < 0 || *g.max_accuracy_drop > 1))
     return error("{}: gates: max_accuracy_drop {} is outside [0, 1] (a share, 0.01 = one point)", where,
                  *g.max_accuracy_drop);

@@ -162,6 +162,7 @@ std::string pipeline_json(const PipelineResult& r) {
   if (r.gates.min_cosine) j["gates"]["min_cosine"] = *r.gates.min_cosine;
   if (r.gates.min_sqnr_db) j["gates"]["min_sqnr_db"] = *r.gates.min_sqnr_db;
   if (r.gates.max_accuracy_drop) j["gates"]["max_accuracy_drop"] = *r.gates.max_accuracy_drop;
+  if (r.gates.min_top1_agreement) j["gates"]["min_top1_agreement"] = *r.gates.min_top1_agreement;
   j["latency_budget_ms"] = r.latency_budget_ms ? nlohmann::json(*r.latency_budget_ms) : nlohmann::json(nullptr);
   j["threads"] = r.threads;
   j["iterations"] = r.iterations;

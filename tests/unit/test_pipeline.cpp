@@ -33,7 +33,7 @@ TEST(PipelineRecipe, ParsesEveryStepKind) {
 data: events
 calib: /abs/calib
 labels: events/labels.csv
-gates: {min_cosine: 0.99, min_sqnr_db: 20}
+gates: {min_cosine: 0.99, min_sqnr_db: 20, min_top1_agreement: 0.95}
 threads: 2
 iterations: 50
 steps:
@@ -53,6 +53,7 @@ steps:
   EXPECT_EQ(r->gates.min_cosine, 0.99);
   EXPECT_EQ(r->gates.min_sqnr_db, 20);
   EXPECT_FALSE(r->gates.max_accuracy_drop);
+  EXPECT_EQ(r->gates.min_top1_agreement, 0.95);
   EXPECT_EQ(r->threads, 2);
   EXPECT_EQ(r->iterations, 50);
   ASSERT_EQ(r->steps.size(), 6u);
@@ -132,6 +133,11 @@ TEST(PipelineGates, EachGateNamesItsMetricAndThreshold) {
   EXPECT_EQ(pipeline::gate_failure({.min_cosine = 0.98, .min_sqnr_db = 20}, v), "SQNR 18.00 dB < min_sqnr_db 20");
   EXPECT_NE(pipeline::gate_failure({.max_accuracy_drop = 0.01}, v).find("accuracy drop 0.0500"), std::string::npos);
   EXPECT_EQ(pipeline::gate_failure({.max_accuracy_drop = 0.05}, v), "");
+  EXPECT_EQ(pipeline::gate_failure({.min_top1_agreement = 0.9}, v),
+            "min_top1_agreement: no output holds class scores ([rows, classes])");
+  v.top1_agreement = 0.875;
+  EXPECT_EQ(pipeline::gate_failure({.min_top1_agreement = 0.9}, v), "top-1 agreement 0.8750 < min_top1_agreement 0.9");
+  EXPECT_EQ(pipeline::gate_failure({.min_top1_agreement = 0.85}, v), "");
   v.finite = false;
   EXPECT_EQ(pipeline::gate_failure({}, v), "outputs hold NaN or Inf");
   EXPECT_EQ(gates_text({.min_cosine = 0.99, .max_accuracy_drop = 0.02}), "min_cosine 0.99, max_accuracy_drop 0.02");
