@@ -94,6 +94,7 @@ struct PipelineOptions {
   int iterations = 400;  // timed runs per variant, over all rounds
   int rounds = 20;       // interleaved timing rounds
   int generated_samples = 16;  // without DATA: generated calibration and evaluation samples each
+  std::map<std::string, Shape> input_shapes;  // without DATA: the generated inputs' shapes (else dims 1)
   uint32_t seed = 0;
   // Progress lines ("[3/14] int8-static-entropy: built in 0.4 s").
   std::function<void(const std::string&)> log;

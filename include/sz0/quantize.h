@@ -181,7 +181,8 @@ Status write_calibration_cache(const std::string& path, const std::map<std::stri
 Result<std::map<std::string, TensorRange>> read_calibration_cache(const std::string& path, DType activation_type);
 
 // A deterministic sample for every runtime input: floats in [-1, 1), integers in [0, 10), bools;
-// symbolic or unknown dims 1.
-std::map<std::string, Tensor> generated_sample(const Model& model, uint32_t seed);
+// the shape from `shapes` where it names the input, else symbolic or unknown dims 1.
+std::map<std::string, Tensor> generated_sample(const Model& model, uint32_t seed,
+                                               const std::map<std::string, Shape>& shapes = {});
 
 }  // namespace sz0

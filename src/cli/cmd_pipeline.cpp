@@ -21,6 +21,7 @@ struct PipelineArgs {
   std::optional<double> min_cosine, min_sqnr, max_accuracy_drop, min_top1, budget;
   std::optional<int> threads, iterations;
   int rounds = 20;
+  std::vector<std::string> shapes;
   bool quiet = false;
 };
 
@@ -40,6 +41,7 @@ Status run_pipeline(const PipelineArgs& a) {
   if (a.threads) o.threads = *a.threads;
   if (a.iterations) o.iterations = *a.iterations;
   o.rounds = a.rounds;
+  SZ0_ASSIGN(o.input_shapes, parse_shapes(a.shapes));
   if (!a.quiet) o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   if (!std::filesystem::exists(a.model)) return error("{}: no such file", a.model);
   const OptimizationPipeline pipeline(o);
@@ -83,6 +85,7 @@ void add_pipeline(CLI::App& app, int& rc) {
   cmd->add_option("--threads", args->threads, "Threads per session (default 1)");
   cmd->add_option("--iterations", args->iterations, "Timed runs per variant over all rounds (default 400)");
   cmd->add_option("--rounds", args->rounds, "Interleaved timing rounds (default 20)");
+  cmd->add_option("--shape", args->shapes, "NAME=DIMS of generated inputs without DATA (symbolic dims default to 1)");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress lines");
   cmd->callback([args, &rc]() {
     Status s = run_pipeline(*args);

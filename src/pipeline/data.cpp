@@ -8,9 +8,10 @@ namespace sz0::pipeline {
 
 namespace {
 
-SampleStream generated_stream(const Model& model, uint32_t first_seed, size_t count) {
-  return SampleStream{count, [&model, first_seed](size_t i) -> Result<std::map<std::string, Tensor>> {
-                        return generated_sample(model, first_seed + static_cast<uint32_t>(i));
+SampleStream generated_stream(const Model& model, uint32_t first_seed, size_t count,
+                              const std::map<std::string, Shape>& shapes) {
+  return SampleStream{count, [&model, first_seed, shapes](size_t i) -> Result<std::map<std::string, Tensor>> {
+                        return generated_sample(model, first_seed + static_cast<uint32_t>(i), shapes);
                       }};
 }
 
@@ -28,10 +29,19 @@ Result<Data> prepare_data(const Model& original, const PipelineOptions& o) {
   if (o.data.empty()) {
     if (!o.calib.empty()) return error("a calibration set needs evaluation DATA too (--data)");
     if (!o.labels.empty()) return error("labels belong to DATA samples: give --data");
+  } else if (!o.input_shapes.empty()) {
+    return error("--shape sizes generated inputs: DATA samples have their own shapes");
+  }
+  if (o.data.empty()) {
     const size_t n = static_cast<size_t>(std::max(1, o.generated_samples));
     // `original` outlives every stream: the runner owns it.
-    d.calib = generated_stream(original, o.seed + 1, n);
-    d.eval = generated_stream(original, o.seed + 100001, n);
+    for (const auto& [name, shape] : o.input_shapes) {
+      const auto inputs = original.graph.runtime_inputs();
+      if (std::none_of(inputs.begin(), inputs.end(), [&](const ValueInfo* v) { return v->name == name; }))
+        return error("--shape {}: the model has no input of that name", name);
+    }
+    d.calib = generated_stream(original, o.seed + 1, n, o.input_shapes);
+    d.eval = generated_stream(original, o.seed + 100001, n, o.input_shapes);
     d.note = fmt::format("no DATA: {} generated samples calibrate and {} others evaluate (floats uniform in [-1, 1)); "
                          "give real samples (--data) for figures that mean something",
                          n, n);

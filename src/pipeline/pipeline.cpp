@@ -130,7 +130,10 @@ Result<Variant> Runner::original_variant(const std::string& name) {
   std::error_code ec;
   v.file_bytes = static_cast<int64_t>(fs::file_size(path_, ec));
   v.parameters = float_parameters(original_);
-  SZ0_TRY(evaluate(v, original_, {}));
+  Status st = evaluate(v, original_, {});
+  if (!st.ok() && o_.data.empty())
+    return st.context("the original on generated inputs (symbolic dims 1 unless --shape NAME=DIMS sizes them)");
+  SZ0_TRY(st);
   return v;
 }
 

@@ -289,6 +289,33 @@ Status convert_bf16_weights(Model& model, const QuantizeOptions& options, Quanti
     ++report.initializers_converted;
   }
   g.initializers = std::move(inits);
+  // Weights in Constant nodes (older exporters use them instead of initializers) likewise: the
+  // node makes the bfloat16 value under a new name, a Cast after it restores the old one.
+  std::vector<std::pair<size_t, Node>> casts_after;  // node index → its Cast
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& n = g.nodes[i];
+    if (n.op_type != "Constant" || !n.has_output(0) || graph_outputs.count(n.outputs[0]) || pinned.count(n.outputs[0]))
+      continue;
+    for (Attribute& a : n.attributes) {
+      if (a.name != "value" || a.kind != Attribute::Kind::Tensor || a.t.dtype() != DType::Float ||
+          a.t.numel() < options.min_bf16_elements)
+        continue;
+      a.t = a.t.cast(DType::BFloat16);
+      const std::string value = n.outputs[0], stored = namer.fresh(value + "_bf16");
+      n.outputs[0] = stored;
+      casts_after.emplace_back(i, make_cast(namer.fresh(value + "_to_fp32"), stored, value, DType::Float));
+      ++report.initializers_converted;
+    }
+  }
+  if (!casts_after.empty()) {
+    std::vector<Node> nodes;
+    size_t next = 0;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      nodes.push_back(std::move(g.nodes[i]));
+      if (next < casts_after.size() && casts_after[next].first == i) nodes.push_back(std::move(casts_after[next++].second));
+    }
+    g.nodes = std::move(nodes);
+  }
 
   if (!options.keep_io_types) {
     // Inputs arrive in bfloat16; readers see a float32 copy.
@@ -307,7 +334,7 @@ Status convert_bf16_weights(Model& model, const QuantizeOptions& options, Quanti
       tail.push_back(make_cast(namer.fresh(o.name + "_to_bf16"), inner, o.name, DType::BFloat16));
     }
   }
-  report.casts_added = static_cast<int>(head.size() + tail.size());
+  report.casts_added = static_cast<int>(head.size() + tail.size() + casts_after.size());
   std::vector<Node> nodes = std::move(head);
   for (Node& n : g.nodes) nodes.push_back(std::move(n));
   for (Node& n : tail) nodes.push_back(std::move(n));

@@ -10,11 +10,13 @@
 
 namespace sz0 {
 
-std::map<std::string, Tensor> generated_sample(const Model& model, uint32_t seed) {
+std::map<std::string, Tensor> generated_sample(const Model& model, uint32_t seed, const std::map<std::string, Shape>& shapes) {
   std::map<std::string, Tensor> feeds;
   for (const ValueInfo* v : model.graph.runtime_inputs()) {
     Shape shape;
-    if (v->type.shape)
+    if (auto it = shapes.find(v->name); it != shapes.end())
+      shape = it->second;
+    else if (v->type.shape)
       for (const Dim& d : *v->type.shape) shape.push_back(d.known() ? d.value : 1);
     const DType dtype = v->type.dtype == DType::Undefined ? DType::Float : v->type.dtype;
     // One stream per input name: adding an input does not change the others.

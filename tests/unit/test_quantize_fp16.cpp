@@ -177,6 +177,45 @@ TEST(QuantizeBf16, StoresWeightsComputesFloat32) {
   EXPECT_GE(cosine(run_first(ref, sample), run_first(io, sample)), 0.999);
 }
 
+// Older exporters keep weights in Constant nodes, at opsets whose Cast has no bfloat16: the
+// Constants are stored as bfloat16 too, and the opset is raised to 13.
+TEST(QuantizeBf16, ConstantNodeWeightsAtAnOldOpset) {
+  Model ref = mlp();
+  std::vector<Node> nodes;
+  for (auto& [name, t] : ref.graph.initializers) {
+    Node c;
+    c.op_type = "Constant";
+    c.name = "const_" + name;
+    c.outputs = {name};
+    Attribute a;
+    a.name = "value";
+    a.kind = Attribute::Kind::Tensor;
+    a.t = t;
+    c.attributes.push_back(a);
+    nodes.push_back(std::move(c));
+  }
+  ref.graph.initializers.clear();
+  for (Node& n : ref.graph.nodes) nodes.push_back(std::move(n));
+  ref.graph.nodes = std::move(nodes);
+  for (OpsetImport& o : ref.opsets)
+    if (o.domain.empty() || o.domain == "ai.onnx") o.version = 9;
+  ASSERT_EQ(ref.opset(), 9);
+  Model m = ref;
+  auto r = ModelQuantizer({.type = QuantizationType::Bf16}).quantize(m);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->initializers_converted, 3);
+  EXPECT_EQ(r->casts_added, 3);
+  EXPECT_GE(m.opset(), 13);
+  EXPECT_LT(r->bytes_after, r->bytes_before * 6 / 10);
+  int bf16_constants = 0;
+  for (const Node& n : m.graph.nodes)
+    if (n.op_type == "Constant") bf16_constants += n.attr_tensor("value")->dtype() == DType::BFloat16;
+  EXPECT_EQ(bf16_constants, 3);
+  EXPECT_TRUE(validate_model(m).empty());
+  const auto sample = generated_sample(ref, 1);
+  EXPECT_GE(cosine(run_first(ref, sample), run_first(m, sample)), 0.999);
+}
+
 TEST(Quantize, ParsesModeNames) {
   EXPECT_FALSE(parse_quantization_type("int4").ok());
   EXPECT_TRUE(parse_quantization_type("int8-static").ok());
