@@ -43,6 +43,8 @@ expect recipe_not_yaml 1 "$o" "$sz0" pipeline "$m" --recipe "$work/broken.yaml" 
 expect missing_data 1 "$o" "$sz0" pipeline "$m" --auto --data "$work/no-data" -o "$o" -q
 expect accuracy_gate_without_labels 1 "$o" "$sz0" pipeline "$m" --auto --max-accuracy-drop 0.01 -o "$o" -q
 expect bad_budget 1 "$o" "$sz0" pipeline "$m" --auto --latency-budget -1 -o "$o" -q
+expect shape_with_data 1 "$o" "$sz0" pipeline "$m" --auto --data "$work/ev" --shape events=1x8x32 -o "$o" -q
+expect shape_unknown_input 1 "$o" "$sz0" pipeline "$m" --auto --shape nope=1x8x32 -o "$o" -q
 expect help 0 "" "$sz0" pipeline --help
 
 # Automatic search: reports, at least three variants, the choice re-checked.
