@@ -42,9 +42,9 @@ SampleStream dataset_stream(std::shared_ptr<const Dataset> data, const Model& mo
 // Runs both sessions on every sample (read one at a time) and accumulates each output's
 // agreement. `labels` (optional) holds one class index per row of the reference's first
 // class-score output, over the samples in order. Errors name the model (`reference_name`,
-// `candidate_name`) that failed, or the output whose shapes differ.
+// `candidate_name`) that failed, the output whose shapes differ, or the labels (`labels_name`).
 Result<ModelAgreement> compare_sessions(Session& reference, Session& candidate, const SampleStream& samples,
                                         const std::vector<int64_t>& labels, const std::string& reference_name,
-                                        const std::string& candidate_name);
+                                        const std::string& candidate_name, const std::string& labels_name = "labels");
 
 }  // namespace sz0

@@ -12,7 +12,8 @@
 // and the second half evaluates, so no variant is judged on the samples it was fitted to.
 // Without DATA, generated inputs are used for both (different seeds) and the report says so.
 //
-// Latency. Every variant is timed on one evaluation sample at batch 1, all sessions alive at
+// Latency. Every variant is timed on the first evaluation sample as given (DATA samples hold
+// one row each as `sz0 zoo data` writes them: batch 1), all sessions alive at
 // once, in interleaved rounds (each round runs every variant for a short chunk in turn), so the
 // slow phases of a shared machine fall on all variants alike; the percentiles pool the rounds.
 // See docs/pipeline.md.
@@ -43,7 +44,9 @@ struct Gates {
 };
 // `over`'s gates replace `base`'s where set.
 Gates merge_gates(const Gates& base, const Gates& over);
-std::string gates_text(const Gates& g);  // "min_cosine 0.99, min_sqnr_db 20"; "none"
+std::string gates_text(const Gates& g);
+// Thresholds in range (cosine in [-1, 1], shares in [0, 1], finite dB); NaN is refused.
+Status validate_gates(const Gates& g);  // "min_cosine 0.99, min_sqnr_db 20"; "none"
 
 enum class StepKind { Prune, Quantize, Optimize, Benchmark };
 const char* step_kind_name(StepKind k);  // "prune", "quantize", "optimize", "benchmark"
@@ -89,7 +92,7 @@ struct PipelineOptions {
   std::string output_dir = ".";
   std::string data, calib, labels;  // DATA directories and a labels file; empty: none
   Gates gates;                      // auto mode: min_cosine 0.99 when no gate is given
-  std::optional<double> latency_budget_ms;  // auto mode: the chosen variant's p95 at batch 1
+  std::optional<double> latency_budget_ms;  // auto mode: the chosen variant's p95 on the timing sample
   int threads = 1;       // per session, for timing and evaluation
   int iterations = 400;  // timed runs per variant, over all rounds
   int rounds = 20;       // interleaved timing rounds
@@ -149,7 +152,7 @@ class OptimizationPipeline {
   Result<PipelineResult> run(const std::string& model_path, const Recipe& recipe) const;
   // Builds and measures every variant (FP32 optimized, FP16, BF16, INT8 dynamic, INT8 static
   // with each calibration method, structured 30%/50% with and without re-fitting, pruned + INT8)
-  // and chooses the fastest (median at batch 1) that meets the gates and the latency budget.
+  // and chooses the fastest (median on the timing sample) that meets the gates and the latency budget.
   // A variant that cannot be built is recorded with its error; the others go on.
   Result<PipelineResult> run_auto(const std::string& model_path) const;
   const PipelineOptions& options() const { return options_; }

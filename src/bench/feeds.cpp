@@ -7,7 +7,7 @@ namespace sz0 {
 
 Result<Tensor> repeat_rows(const Tensor& t, int64_t batch) {
   if (t.rank() == 0) return error("a scalar has no batch dimension");
-  if (t.dim(0) == 0) return error("no rows to repeat");
+  if (t.dim(0) == 0) return error("holds no rows to repeat");
   if (batch < 1) return error("batch {} (must be at least 1)", batch);
   Shape shape = t.shape();
   shape[0] = batch;

@@ -94,7 +94,7 @@ Status compare(const CompareArgs& a) {
     SZ0_ASSIGN(labels, read_labels(a.labels, sample_ids));
   }
   const SampleStream stream{samples.size(), [&samples](size_t i) -> Result<std::map<std::string, Tensor>> { return samples[i]; }};
-  auto agreement = compare_sessions(**ref, **cand, stream, labels, a.ref, a.cand);
+  auto agreement = compare_sessions(**ref, **cand, stream, labels, a.ref, a.cand, a.labels);
   if (!agreement.ok()) return agreement.status();
   const ModelAgreement& m = *agreement;
   SZ0_ASSIGN(double ref_ms, median_ms(**ref, feeds_for(ref_model, samples.front()), a.iterations, a.ref));

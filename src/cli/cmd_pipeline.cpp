@@ -44,6 +44,9 @@ Status run_pipeline(const PipelineArgs& a) {
   SZ0_ASSIGN(o.input_shapes, parse_shapes(a.shapes));
   if (!a.quiet) o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   if (!std::filesystem::exists(a.model)) return error("{}: no such file", a.model);
+  SZ0_TRY(validate_gates(o.gates).context("gates"));
+  const std::filesystem::path dir(o.output_dir);
+  const bool dir_existed = std::filesystem::exists(dir);
   const OptimizationPipeline pipeline(o);
   Result<PipelineResult> r = [&]() -> Result<PipelineResult> {
     if (a.automatic) return pipeline.run_auto(a.model);
@@ -52,8 +55,14 @@ Status run_pipeline(const PipelineArgs& a) {
     if (a.iterations) recipe.iterations = a.iterations;
     return pipeline.run(a.model, recipe);
   }();
-  if (!r.ok()) return r.status();
-  const std::filesystem::path dir(o.output_dir);
+  if (!r.ok()) {
+    std::error_code ec;  // a directory this run made and left empty goes too
+    if (!dir_existed && std::filesystem::is_empty(dir, ec) && !ec) std::filesystem::remove(dir, ec);
+    return r.status();
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return error("{}: cannot create the output directory: {}", o.output_dir, ec.message());
   SZ0_TRY(write_file_atomic((dir / "report.md").string(), pipeline_markdown(*r)));
   SZ0_TRY(write_file_atomic((dir / "report.html").string(), pipeline_html(*r)));
   SZ0_TRY(write_file_atomic((dir / "pipeline.json").string(), pipeline_json(*r)));
@@ -73,7 +82,7 @@ void add_pipeline(CLI::App& app, int& rc) {
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_option("--recipe", args->recipe, "Recipe (YAML or JSON): data, gates and steps");
   cmd->add_flag("--auto", args->automatic, "Build and measure every variant; choose the fastest that meets the gates");
-  cmd->add_option("-o,--output", args->output, "Directory for the variants and reports (default: MODEL-pipeline)");
+  cmd->add_option("-o,--output", args->output, "Directory for the variants and reports (default: <model name>-pipeline here)");
   cmd->add_option("--data", args->data, "Samples (DATA): without --calib, the first half calibrates and the rest evaluates");
   cmd->add_option("--calib", args->calib, "Calibration samples (DATA); DATA then only evaluates");
   cmd->add_option("--labels", args->labels, "Class labels of DATA (one per line, or CSV sample,label)");
@@ -81,7 +90,7 @@ void add_pipeline(CLI::App& app, int& rc) {
   cmd->add_option("--min-sqnr", args->min_sqnr, "Gate: worst output's SQNR in dB");
   cmd->add_option("--max-accuracy-drop", args->max_accuracy_drop, "Gate: accuracy lost against the labels (0.01 = one point)");
   cmd->add_option("--min-top1", args->min_top1, "Gate: share of rows whose top class is the original's (class-score outputs)");
-  cmd->add_option("--latency-budget", args->budget, "Auto: the chosen variant's p95 latency at batch 1 (ms)");
+  cmd->add_option("--latency-budget", args->budget, "Auto: the chosen variant's p95 latency on one sample (ms)");
   cmd->add_option("--threads", args->threads, "Threads per session (default 1)");
   cmd->add_option("--iterations", args->iterations, "Timed runs per variant over all rounds (default 400)");
   cmd->add_option("--rounds", args->rounds, "Interleaved timing rounds (default 20)");

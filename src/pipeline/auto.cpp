@@ -4,6 +4,7 @@
 #include <sz0/onnx.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 
 #include "pipeline/internal.h"
@@ -135,12 +136,13 @@ Result<PipelineResult> OptimizationPipeline::run_auto(const std::string& model_p
   std::vector<size_t> index;
   for (size_t i = 0; i < result.variants.size(); ++i) {
     const Variant& v = result.variants[i];
-    if (!v.measured()) continue;
-    points.emplace_back(v.bench->latency.median, v.finite ? v.sqnr_db : -1e9);
+    if (!v.measured() || !v.finite || std::isnan(v.sqnr_db)) continue;  // broken outputs are on no frontier
+    points.emplace_back(v.bench->latency.median, v.sqnr_db);
     index.push_back(i);
   }
   for (size_t k : pareto_frontier(points)) result.variants[index[k]].on_frontier = true;
 
+  if (!result.variants[0].measured()) return error("the original could not be timed: {}", result.variants[0].error);
   const double base_ms = result.variants[0].bench->latency.median;
   int eligible = 0;
   for (size_t i = 0; i < result.variants.size(); ++i) {
@@ -156,7 +158,7 @@ Result<PipelineResult> OptimizationPipeline::run_auto(const std::string& model_p
     result.why = fmt::format("no variant meets {}{}", gates_text(o.gates), budget);
   } else {
     const Variant& c = result.variants[result.chosen];
-    result.why = fmt::format("the fastest of {} variants that meet {}{}: median {:.3f} ms at batch 1, {:.2f}× fp32's "
+    result.why = fmt::format("the fastest of {} variants that meet {}{}: median {:.3f} ms, {:.2f}× fp32's "
                              "{:.3f} ms; cosine {:.5f}, SQNR {:.1f} dB; file {:.2f}× fp32's",
                              eligible, gates_text(o.gates), budget, c.bench->latency.median,
                              c.bench->latency.median / base_ms, base_ms, c.cosine, c.sqnr_db,

@@ -2,6 +2,7 @@
 #include <sz0/evaluate.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace sz0 {
@@ -26,14 +27,15 @@ double ModelAgreement::reference_accuracy() const {
 double ModelAgreement::candidate_accuracy() const {
   return labelled_rows ? static_cast<double>(candidate_correct) / static_cast<double>(labelled_rows) : -1.0;
 }
+// NaN (a reference output that is not finite) wins over any number: no gate passes on it.
 double ModelAgreement::min_cosine() const {
   double v = 1;
-  for (const OutputAgreement& a : per_output) v = std::min(v, a.cosine());
+  for (const OutputAgreement& a : per_output) v = std::isnan(a.cosine()) || std::isnan(v) ? NAN : std::min(v, a.cosine());
   return v;
 }
 double ModelAgreement::min_sqnr_db() const {
   double v = std::numeric_limits<double>::infinity();
-  for (const OutputAgreement& a : per_output) v = std::min(v, a.sqnr_db());
+  for (const OutputAgreement& a : per_output) v = std::isnan(a.sqnr_db()) || std::isnan(v) ? NAN : std::min(v, a.sqnr_db());
   return per_output.empty() ? 0.0 : v;
 }
 double ModelAgreement::max_abs_error() const {
@@ -79,7 +81,7 @@ SampleStream dataset_stream(std::shared_ptr<const Dataset> data, const Model& mo
 
 Result<ModelAgreement> compare_sessions(Session& reference, Session& candidate, const SampleStream& samples,
                                         const std::vector<int64_t>& labels, const std::string& reference_name,
-                                        const std::string& candidate_name) {
+                                        const std::string& candidate_name, const std::string& labels_name) {
   if (reference.outputs().size() != candidate.outputs().size())
     return error("{}: {} outputs, but {} has {}", candidate_name, candidate.outputs().size(), reference_name,
                  reference.outputs().size());
@@ -97,15 +99,16 @@ Result<ModelAgreement> compare_sessions(Session& reference, Session& candidate, 
       const Tensor& rt = (*r)[i];
       const Tensor& ct = (*c)[i];
       if (rt.shape() != ct.shape())
-        return error("{}: output '{}' has shape {}, reference {}", candidate_name, m.outputs[i], shape_str(ct.shape()),
-                     shape_str(rt.shape()));
+        return error("{}: output '{}' has shape {}, reference {}", candidate_name, candidate.outputs()[i].name,
+                     shape_str(ct.shape()), shape_str(rt.shape()));
       m.per_output[i].add(rt, ct);
       if (labels.empty() || !class_scores(rt)) continue;
       if (label_output >= 0 && label_output != static_cast<int64_t>(i)) continue;
       label_output = static_cast<int64_t>(i);
       for (int64_t row = 0; row < rt.dim(0); ++row, ++m.labelled_rows) {
         if (m.labelled_rows >= static_cast<int64_t>(labels.size()))
-          return error("labels: {} given, but the samples have more rows of output '{}'", labels.size(), m.outputs[i]);
+          return error("{}: {} labels, but the samples have more rows of output '{}'", labels_name, labels.size(),
+                       m.outputs[i]);
         const int64_t want = labels[static_cast<size_t>(m.labelled_rows)];
         m.reference_correct += argmax_row(rt, row) == want;
         m.candidate_correct += argmax_row(ct, row) == want;
@@ -118,7 +121,7 @@ Result<ModelAgreement> compare_sessions(Session& reference, Session& candidate, 
       return error("{}: no output holds class scores ([rows, classes]) to score labels against", reference_name);
     m.label_output = m.outputs[static_cast<size_t>(label_output)];
     if (m.labelled_rows != static_cast<int64_t>(labels.size()))
-      return error("labels: {} given for {} rows of output '{}'", labels.size(), m.labelled_rows, m.label_output);
+      return error("{}: {} labels for {} rows of output '{}'", labels_name, labels.size(), m.labelled_rows, m.label_output);
   }
   return m;
 }

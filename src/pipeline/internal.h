@@ -42,7 +42,8 @@ class Runner {
   std::string path_for(const std::vector<std::string>& tags) const;
   // Writes the model (temporary + rename) and fills v.path, file_bytes and parameters.
   Status save(Variant& v, const Model& model) const;
-  // Times every built variant at batch 1 in interleaved rounds; fills `bench`.
+  // Times every built variant on the timing sample in interleaved rounds; fills `bench`, or
+  // `error` for a variant that fails to run.
   Status time_all(std::vector<Variant>& variants) const;
   // A benchmark step's run on one variant: its iterations, batch sweep and concurrency.
   Status benchmark(Variant& v, const PipelineStep& step) const;

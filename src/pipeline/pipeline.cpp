@@ -24,10 +24,10 @@ Gates merge_gates(const Gates& base, const Gates& over) {
 
 std::string gates_text(const Gates& g) {
   std::vector<std::string> parts;
-  if (g.min_cosine) parts.push_back(fmt::format("min_cosine {:g}", *g.min_cosine));
-  if (g.min_sqnr_db) parts.push_back(fmt::format("min_sqnr_db {:g}", *g.min_sqnr_db));
-  if (g.max_accuracy_drop) parts.push_back(fmt::format("max_accuracy_drop {:g}", *g.max_accuracy_drop));
-  if (g.min_top1_agreement) parts.push_back(fmt::format("min_top1_agreement {:g}", *g.min_top1_agreement));
+  if (g.min_cosine) parts.push_back(fmt::format("min_cosine {}", *g.min_cosine));
+  if (g.min_sqnr_db) parts.push_back(fmt::format("min_sqnr_db {}", *g.min_sqnr_db));
+  if (g.max_accuracy_drop) parts.push_back(fmt::format("max_accuracy_drop {}", *g.max_accuracy_drop));
+  if (g.min_top1_agreement) parts.push_back(fmt::format("min_top1_agreement {}", *g.min_top1_agreement));
   return parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -61,18 +61,18 @@ constexpr size_t kMaxRangeSamples = 16;  // FP16/BF16 range observation: a few s
 std::string gate_failure(const Gates& g, const Variant& v) {
   if (!v.finite) return "outputs hold NaN or Inf";
   if (g.min_cosine && !(v.cosine >= *g.min_cosine))
-    return fmt::format("cosine {:.5f} < min_cosine {:g}", v.cosine, *g.min_cosine);
+    return fmt::format("cosine {:.5f} < min_cosine {}", v.cosine, *g.min_cosine);
   if (g.min_sqnr_db && !(v.sqnr_db >= *g.min_sqnr_db))
-    return fmt::format("SQNR {:.2f} dB < min_sqnr_db {:g}", v.sqnr_db, *g.min_sqnr_db);
+    return fmt::format("SQNR {:.2f} dB < min_sqnr_db {}", v.sqnr_db, *g.min_sqnr_db);
   if (g.min_top1_agreement) {
     if (v.top1_agreement < 0) return "min_top1_agreement: no output holds class scores ([rows, classes])";
     if (!(v.top1_agreement >= *g.min_top1_agreement))
-      return fmt::format("top-1 agreement {:.4f} < min_top1_agreement {:g}", v.top1_agreement, *g.min_top1_agreement);
+      return fmt::format("top-1 agreement {:.4f} < min_top1_agreement {}", v.top1_agreement, *g.min_top1_agreement);
   }
   if (g.max_accuracy_drop && v.reference_accuracy >= 0) {
     const double drop = v.reference_accuracy - v.accuracy;
     if (!(drop <= *g.max_accuracy_drop + 1e-12))
-      return fmt::format("accuracy drop {:.4f} ({:.4f} → {:.4f}) > max_accuracy_drop {:g}", drop, v.reference_accuracy,
+      return fmt::format("accuracy drop {:.4f} ({:.4f} → {:.4f}) > max_accuracy_drop {}", drop, v.reference_accuracy,
                          v.accuracy, *g.max_accuracy_drop);
   }
   return "";
@@ -87,6 +87,7 @@ Result<std::unique_ptr<Runner>> Runner::create(const PipelineOptions& o, const s
   if (o.threads < 1) return error("threads must be at least 1");
   if (o.iterations < 1) return error("iterations must be at least 1");
   if (o.rounds < 1) return error("rounds must be at least 1");
+  SZ0_TRY(validate_gates(o.gates).context("gates"));
   if (o.gates.max_accuracy_drop && o.labels.empty())
     return error("the max_accuracy_drop gate needs labels (--labels, or 'labels' in the recipe)");
   SZ0_ASSIGN(Model model, load_model(model_path));
@@ -102,9 +103,6 @@ Result<std::unique_ptr<Runner>> Runner::create(const PipelineOptions& o, const s
   auto ref = Session::create(r->original_, so);
   if (!ref.ok()) return ref.status().context(model_path);
   r->reference_ = std::move(*ref);
-  std::error_code ec;
-  fs::create_directories(o.output_dir, ec);
-  if (ec) return error("{}: cannot create the output directory: {}", o.output_dir, ec.message());
   return r;
 }
 
@@ -116,7 +114,7 @@ PipelineResult Runner::result_skeleton(bool automatic) const {
   r.latency_budget_ms = o_.latency_budget_ms;
   r.data_note = data_.note;
   r.threads = o_.threads;
-  r.iterations = o_.iterations;
+  r.iterations = o_.rounds * std::max(1, (o_.iterations + o_.rounds - 1) / o_.rounds);  // as timed
   r.rounds = o_.rounds;
   r.system = system_info();
   return r;
@@ -130,7 +128,7 @@ Result<Variant> Runner::original_variant(const std::string& name) {
   std::error_code ec;
   v.file_bytes = static_cast<int64_t>(fs::file_size(path_, ec));
   v.parameters = float_parameters(original_);
-  Status st = evaluate(v, original_, {});
+  Status st = evaluate(v, original_, o_.gates);
   if (!st.ok() && o_.data.empty())
     return st.context("the original on generated inputs (symbolic dims 1 unless --shape NAME=DIMS sizes them)");
   SZ0_TRY(st);
@@ -198,7 +196,7 @@ Status Runner::evaluate(Variant& v, const Model& model, const Gates& gates) {
   so.threads = o_.threads;
   so.input_shapes = data_.shapes;
   SZ0_ASSIGN(auto cand, Session::create(model, so));
-  SZ0_ASSIGN(ModelAgreement m, compare_sessions(*reference_, *cand, data_.eval, data_.eval_labels, "original", v.name));
+  SZ0_ASSIGN(ModelAgreement m, compare_sessions(*reference_, *cand, data_.eval, data_.eval_labels, "original", v.name, o_.labels));
   v.samples = m.samples;
   v.cosine = m.min_cosine();
   v.sqnr_db = m.min_sqnr_db();
@@ -218,8 +216,10 @@ std::string Runner::path_for(const std::vector<std::string>& tags) const {
 }
 
 Status Runner::save(Variant& v, const Model& model) const {
-  SZ0_TRY(save_model(model, v.path));
   std::error_code ec;
+  fs::create_directories(o_.output_dir, ec);  // on the first model written: errors before leave nothing
+  if (ec) return error("{}: cannot create the output directory: {}", o_.output_dir, ec.message());
+  SZ0_TRY(save_model(model, v.path));
   v.file_bytes = static_cast<int64_t>(fs::file_size(v.path, ec));
   v.parameters = float_parameters(model);
   return {};
@@ -245,15 +245,20 @@ Status Runner::time_all(std::vector<Variant>& variants) const {
   so.input_shapes = data_.shapes;
   for (Variant& v : variants) {
     if (!v.error.empty()) continue;
-    SZ0_ASSIGN(Model m, load_model(v.path));
-    auto feeds = feeds_for(m, data_.timing_sample);
-    auto r = bench.run(m, v.path, repeated_feeds(feeds));
-    if (!r.ok()) return r.status().context(v.name);
-    r->model_mb = static_cast<double>(v.file_bytes) / (1024.0 * 1024.0);
-    v.bench = std::move(*r);
-    auto s = Session::create(std::move(m), so);
-    if (!s.ok()) return s.status().context(v.name);
-    live.push_back({&v, std::move(*s), std::move(feeds), {}});
+    Status st = [&]() -> Status {
+      SZ0_ASSIGN(Model m, load_model(v.path));
+      auto feeds = feeds_for(m, data_.timing_sample);
+      SZ0_ASSIGN(BenchmarkResult r, bench.run(m, v.path, repeated_feeds(feeds)));
+      r.model_mb = static_cast<double>(v.file_bytes) / (1024.0 * 1024.0);
+      v.bench = std::move(r);
+      SZ0_ASSIGN(auto s, Session::create(std::move(m), so));
+      live.push_back({&v, std::move(s), std::move(feeds), {}});
+      return {};
+    }();
+    if (!st.ok()) {  // recorded; the other variants go on
+      v.error = "timing: " + st.message();
+      v.bench.reset();
+    }
   }
   // The steady state, interleaved: every round runs each variant for a short chunk (its first
   // run discarded: the caches still hold the previous variant), so a shared machine's slow
@@ -261,16 +266,20 @@ Status Runner::time_all(std::vector<Variant>& variants) const {
   const int chunk = std::max(1, (o_.iterations + o_.rounds - 1) / o_.rounds);
   for (int round = 0; round < o_.rounds; ++round) {
     for (Live& l : live) {
-      for (int i = 0; i <= chunk; ++i) {
+      for (int i = 0; i <= chunk && l.v->error.empty(); ++i) {
         const auto t0 = Clock::now();
         auto out = l.session->run(l.feeds);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        if (!out.ok()) return out.status().context(l.v->name);
+        if (!out.ok()) l.v->error = "timing: " + out.status().message();
         if (i > 0) l.times.push_back(ms);
       }
     }
   }
   for (Live& l : live) {
+    if (!l.v->error.empty()) {
+      l.v->bench.reset();
+      continue;
+    }
     BenchmarkResult& r = *l.v->bench;
     r.times_ms = l.times;
     r.latency = summarize_latency(l.times);
@@ -337,12 +346,24 @@ Result<PipelineResult> OptimizationPipeline::run(const std::string& model_path, 
     if (result.variants.size() == 1) v.steps.clear();
     v.steps.push_back(*what);
     v.path = runner->path_for(tags);
-    const Gates gates = merge_gates(o.gates, step.gates);
+    // The step's gates over the recipe's; the caller's (command line) over both.
+    const Gates gates = merge_gates(merge_gates(recipe.gates, step.gates), options_.gates);
     if (Status s = runner->evaluate(v, model, gates); !s.ok()) return s.context(where);
     v.build_seconds = std::chrono::duration<double>(pipeline::Clock::now() - t0).count();
     runner->log(fmt::format("[{}/{}] {}: cosine {:.5f}, SQNR {:.1f} dB{}", i + 1, recipe.steps.size(), v.name, v.cosine,
                             v.sqnr_db, v.gate_failure.empty() ? "" : " — gate failed: " + v.gate_failure));
     if (!v.gate_failure.empty()) {
+      // No model of this step or a later one may be mistaken for this run's: a file an earlier
+      // run left under those names goes.
+      std::vector<std::string> later = tags;
+      for (size_t k = i; k < recipe.steps.size(); ++k) {
+        if (k > i) {
+          if (recipe.steps[k].kind == StepKind::Benchmark) continue;
+          later.push_back(recipe.steps[k].tag);
+        }
+        std::error_code ec;
+        fs::remove(runner->path_for(later), ec);
+      }
       result.stopped = fmt::format("{}: gate failed: {}; its model was not written", where, v.gate_failure);
       if (result.variants.size() > 1)
         result.stopped += fmt::format(", the earlier steps' models are kept ({})", result.variants.back().path);
@@ -352,7 +373,8 @@ Result<PipelineResult> OptimizationPipeline::run(const std::string& model_path, 
     result.variants.push_back(std::move(v));
   }
   SZ0_TRY(runner->time_all(result.variants));
-  for (auto& [index, step] : benchmarks) SZ0_TRY(runner->benchmark(result.variants[index], *step));
+  for (auto& [index, step] : benchmarks)
+    if (result.variants[index].error.empty()) SZ0_TRY(runner->benchmark(result.variants[index], *step));
   if (result.stopped.empty()) {
     result.chosen = static_cast<int>(result.variants.size()) - 1;
     result.why = "the recipe's last model: every step met its gates";

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <filesystem>
 
 namespace sz0 {
@@ -28,6 +29,7 @@ class Fields {
     used_.insert(key);
     const YAML::Node v = node_[key];
     if (!v) return {};
+    if (v.IsNull()) return error("{}: option '{}' has no value (line {})", where_, key, v.Mark().line + 1);
     try {
       out = v.as<T>();
     } catch (const YAML::Exception&) {
@@ -59,7 +61,8 @@ class Fields {
   // Every key of the map was read.
   Status no_others() const {
     for (const auto& kv : node_) {
-      const std::string k = kv.first.as<std::string>();
+      if (!kv.first.IsScalar()) return error("{}: option names must be text (line {})", where_, kv.first.Mark().line + 1);
+      const std::string k = kv.first.Scalar();
       if (!used_.count(k)) return error("{}: unknown option '{}' (line {})", where_, k, kv.first.Mark().line + 1);
     }
     return {};
@@ -81,15 +84,24 @@ Result<Gates> parse_gates(const YAML::Node& node, const std::string& where) {
   SZ0_TRY(f.get_optional("max_accuracy_drop", g.max_accuracy_drop));
   SZ0_TRY(f.get_optional("min_top1_agreement", g.min_top1_agreement));
   SZ0_TRY(f.no_others());
-  if (g.min_cosine && (*g.min_cosine < -1 || *g.min_cosine > 1))
-    return error("{}: gates: min_cosine {} is outside [-1, 1]", where, *g.min_cosine);
-  if (g.min_top1_agreement && (*g.min_top1_agreement < 0 || *g.min_top1_agreement > 1))
-    return error("{}: gates: min_top1_agreement {} is outside [0, 1]", where, *g.min_top1_agreement);
-  if (g.max_accuracy_drop && (*g.max_accuracy_drop < 0 || *g.max_accuracy_drop > 1))
-    return error("{}: gates: max_accuracy_drop {} is outside [0, 1] (a share, 0.01 = one point)", where,
-                 *g.max_accuracy_drop);
+  SZ0_TRY(validate_gates(g).context(where + ": gates"));
   return g;
 }
+
+}  // namespace
+
+Status validate_gates(const Gates& g) {
+  if (g.min_cosine && !(*g.min_cosine >= -1 && *g.min_cosine <= 1))
+    return error("min_cosine {} is outside [-1, 1]", *g.min_cosine);
+  if (g.min_sqnr_db && !std::isfinite(*g.min_sqnr_db)) return error("min_sqnr_db {} is not a number of dB", *g.min_sqnr_db);
+  if (g.min_top1_agreement && !(*g.min_top1_agreement >= 0 && *g.min_top1_agreement <= 1))
+    return error("min_top1_agreement {} is outside [0, 1]", *g.min_top1_agreement);
+  if (g.max_accuracy_drop && !(*g.max_accuracy_drop >= 0 && *g.max_accuracy_drop <= 1))
+    return error("max_accuracy_drop {} is outside [0, 1] (a share, 0.01 = one point)", *g.max_accuracy_drop);
+  return {};
+}
+
+namespace {
 
 std::string amount_text(double a) { return fmt::format("{:g}", a); }
 
@@ -106,7 +118,7 @@ Status parse_prune(Fields& f, PipelineStep& s) {
     if (amount) return error("{}: 'amount' does not apply to N:M (its share is 1 - N/M)", f.where());
   } else {
     if (!amount) return error("{}: 'amount' is required", f.where());
-    if (*amount <= 0 || *amount >= 1) return error("{}: amount {} is outside (0, 1)", f.where(), *amount);
+    if (!(*amount > 0 && *amount < 1)) return error("{}: amount {} is outside (0, 1)", f.where(), *amount);
     s.prune.amount = *amount;
   }
   SZ0_TRY(f.get("scope", scope));
@@ -126,6 +138,7 @@ Status parse_prune(Fields& f, PipelineStep& s) {
   SZ0_TRY(f.get("steps", s.prune.steps));
   if (s.prune.steps < 1) return error("{}: steps must be at least 1", f.where());
   SZ0_TRY(f.get("damp", s.prune.damp));
+  if (!(s.prune.damp >= 0 && std::isfinite(s.prune.damp))) return error("{}: damp must be a non-negative number", f.where());
   s.tag = s.prune.strategy == PruningStrategy::NM ? fmt::format("{}of{}", s.prune.n, s.prune.m)
                                                   : fmt::format("{}-{}", strategy, amount_text(s.prune.amount));
   if (s.prune.reconstruct) s.tag += "-refit";
@@ -144,7 +157,7 @@ Status parse_quantize(Fields& f, PipelineStep& s) {
   if (!m.ok()) return m.status().context(f.where());
   s.quantize.method = *m;
   SZ0_TRY(f.get("percentile", s.quantize.percentile));
-  if (s.quantize.percentile <= 50 || s.quantize.percentile > 100)
+  if (!(s.quantize.percentile > 50 && s.quantize.percentile <= 100))
     return error("{}: percentile {} is outside (50, 100]", f.where(), s.quantize.percentile);
   SZ0_TRY(f.get("per_channel", s.quantize.per_channel));
   SZ0_TRY(f.get("reduce_range", s.quantize.reduce_range));
@@ -161,6 +174,7 @@ Status parse_quantize(Fields& f, PipelineStep& s) {
   SZ0_TRY(f.get_set("exclude_nodes", s.quantize.exclude_nodes));
   SZ0_TRY(f.get("auto_exclude", s.quantize.auto_exclude));
   SZ0_TRY(f.get("min_sqnr_db", s.quantize.min_sqnr_db));
+  if (!std::isfinite(s.quantize.min_sqnr_db)) return error("{}: min_sqnr_db must be a number of dB", f.where());
   const bool int8 = s.quantize.type == QuantizationType::Int8Dynamic || s.quantize.type == QuantizationType::Int8Static;
   if (s.quantize.auto_exclude && !int8) return error("{}: auto_exclude applies to the int8 modes", f.where());
   s.tag = mode;
@@ -201,9 +215,15 @@ Result<PipelineStep> parse_step(const YAML::Node& node, size_t index) {
   if (!node.IsMap()) return error("{}: expected a mapping such as '- quantize: {{mode: fp16}}'", where);
   PipelineStep s;
   std::string kind;
+  static const std::set<std::string> kKinds = {"prune", "quantize", "optimize", "benchmark", "engine"};
   for (const auto& kv : node) {
-    const std::string k = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) return error("{}: keys must be text (line {})", where, kv.first.Mark().line + 1);
+    const std::string k = kv.first.Scalar();
     if (k == "gates" || k == "name") continue;
+    if (!kKinds.count(k))
+      return error("{}: unknown key '{}' (line {}; expected prune, quantize, optimize or benchmark, with optional gates "
+                   "and name)",
+                   where, k, kv.first.Mark().line + 1);
     if (!kind.empty()) return error("{}: two steps in one entry ('{}' and '{}'): one per list item", where, kind, k);
     kind = k;
   }
@@ -225,30 +245,37 @@ Result<PipelineStep> parse_step(const YAML::Node& node, size_t index) {
   } else if (kind == "benchmark") {
     s.kind = StepKind::Benchmark;
     SZ0_TRY(parse_benchmark(f, s));
-  } else if (kind == "engine") {
+  } else {  // "engine"
     return error("{}: engine builds are not available in sz0 yet (steps: prune, quantize, optimize, benchmark)", where);
-  } else {
-    return error("{}: unknown step '{}' (expected prune, quantize, optimize or benchmark)", where, kind);
   }
   SZ0_TRY(f.no_others());
   if (node["gates"]) {
     SZ0_ASSIGN(s.gates, parse_gates(node["gates"], what));
   }
   if (node["name"]) {
-    try {
-      s.tag = node["name"].as<std::string>();
-    } catch (const YAML::Exception&) {
-      return error("{}: 'name' must be text", what);
-    }
+    if (!node["name"].IsScalar()) return error("{}: 'name' must be text", what);
+    s.tag = node["name"].Scalar();
     if (s.tag.empty() || s.tag.find_first_of("/\\") != std::string::npos || safe_file_name(s.tag) != s.tag)
       return error("{}: name '{}' must be a plain file-name part ([A-Za-z0-9_.-])", what, s.tag);
   }
   return s;
 }
 
+Result<Recipe> parse_recipe_text(const std::string& text, const std::string& base_dir, const std::string& source);
+
 }  // namespace
 
 Result<Recipe> parse_recipe(const std::string& text, const std::string& base_dir, const std::string& source) {
+  try {
+    return parse_recipe_text(text, base_dir, source);
+  } catch (const YAML::Exception& e) {  // a node of an unexpected kind somewhere: not silently wrong
+    return error("{}: {} (line {})", source, e.msg, e.mark.line + 1);
+  }
+}
+
+namespace {
+
+Result<Recipe> parse_recipe_text(const std::string& text, const std::string& base_dir, const std::string& source) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -285,6 +312,8 @@ Result<Recipe> parse_recipe(const std::string& text, const std::string& base_dir
   }
   return r;
 }
+
+}  // namespace
 
 Result<Recipe> load_recipe(const std::string& path) {
   SZ0_ASSIGN(std::string text, read_file_bytes(path));

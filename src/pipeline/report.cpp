@@ -80,9 +80,10 @@ std::vector<std::string> setup_lines(const PipelineResult& r) {
       fmt::format("Data: {}", r.data_note),
       fmt::format("Gates (against the original's outputs): {}", gates_text(r.gates)),
   };
-  if (r.latency_budget_ms) out.push_back(fmt::format("Latency budget: p95 ≤ {:g} ms at batch 1", *r.latency_budget_ms));
-  out.push_back(fmt::format("Timing: batch 1, {} thread{}, {} timed runs per variant in {} interleaved rounds "
-                            "(each round times every variant in turn)",
+  if (r.latency_budget_ms)
+    out.push_back(fmt::format("Latency budget: p95 ≤ {:g} ms on one evaluation sample", *r.latency_budget_ms));
+  out.push_back(fmt::format("Timing: the first evaluation sample as given, {} thread{}, {} timed runs per variant in {} "
+                            "interleaved rounds (each round times every variant in turn)",
                             r.threads, r.threads == 1 ? "" : "s", r.iterations, r.rounds));
   return out;
 }
@@ -93,9 +94,12 @@ std::string chosen_text(const PipelineResult& r) {
 }
 
 std::string frontier_text(const PipelineResult& r) {
-  std::vector<std::string> names;
+  std::vector<const Variant*> on;
   for (const Variant& v : r.variants)
-    if (v.on_frontier) names.push_back(v.name);
+    if (v.on_frontier && v.measured()) on.push_back(&v);
+  std::sort(on.begin(), on.end(), [](const Variant* a, const Variant* b) { return a->bench->latency.median < b->bench->latency.median; });
+  std::vector<std::string> names;
+  for (const Variant* v : on) names.push_back(v->name);
   return names.empty() ? "none measured" : fmt::format("{}", fmt::join(names, " → "));
 }
 
@@ -118,7 +122,7 @@ std::string frontier_chart(const PipelineResult& r) {
   }
   if (r.latency_budget_ms) xhi = std::max(xhi, *r.latency_budget_ms);
   if (!(xhi > 0)) xhi = 1;
-  bench::SvgChart chart("frontier", "Latency against fidelity (median at batch 1; SQNR of the worst output)",
+  bench::SvgChart chart("frontier", "Latency against fidelity (median on one sample; SQNR of the worst output)",
                         bench::linear_axis(0, xhi * 1.05, "median latency (ms)", true),
                         bench::linear_axis(0, yhi * 1.05, "SQNR (dB, identical shown at 120)", true, 6));
   if (pts.empty()) {

@@ -307,9 +307,10 @@ Result<QuantizeReport> ModelQuantizer::quantize(Model& model) const {
     SZ0_ASSIGN(GraphTypes types, infer_graph(model.graph, model, shapes));
     SZ0_TRY(quant::convert_fp16(model, o, ranges, types, report));
   } else {
-    // Cast admits bfloat16 from opset 13 on.
-    if (model.opset("") < 13) SZ0_TRY(upgrade_opset(model, 13).context("BF16 needs ai.onnx opset 13 or newer"));
     SZ0_TRY(quant::convert_bf16_weights(model, o, report));
+    // Cast admits bfloat16 from opset 13 on; a model with nothing converted keeps its opset.
+    if (report.initializers_converted > 0 && model.opset("") < 13)
+      SZ0_TRY(upgrade_opset(model, 13).context("BF16 weights need ai.onnx opset 13 or newer"));
   }
   int64_t elements = 0;
   quant::count_parameters(model, elements, report.bytes_after);

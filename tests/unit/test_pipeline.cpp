@@ -102,7 +102,7 @@ TEST(PipelineRecipe, ErrorsNameTheStepAndTheKey) {
   EXPECT_NE(error_of("steps: [{quantize: {mode: int4}}]").find("step 1 (quantize)"), std::string::npos);
   EXPECT_NE(error_of("steps: [{quantize: {mode: fp16}, optimize: {}}]").find("two steps in one entry"), std::string::npos);
   EXPECT_NE(error_of("steps: [{engine: {}}]").find("engine builds are not available"), std::string::npos);
-  EXPECT_NE(error_of("steps: [{deploy: {}}]").find("unknown step 'deploy'"), std::string::npos);
+  EXPECT_NE(error_of("steps: [{deploy: {}}]").find("step 1: unknown key 'deploy'"), std::string::npos);
   EXPECT_NE(error_of("steps: [{optimize: {level: max}}]").find("level 'max'"), std::string::npos);
   EXPECT_NE(error_of("steps: [{benchmark: {batch: [0]}}]").find("at least 1"), std::string::npos);
   EXPECT_NE(error_of("steps: [{optimize: {}, gates: {min_cos: 1}}]").find("unknown option 'min_cos'"), std::string::npos);
@@ -111,6 +111,14 @@ TEST(PipelineRecipe, ErrorsNameTheStepAndTheKey) {
   EXPECT_NE(error_of("threads: many\nsteps: [{optimize: {}}]").find("wrong type"), std::string::npos);
   EXPECT_NE(error_of("steps: [{optimize: {level: [").find("not valid YAML or JSON"), std::string::npos);
   EXPECT_NE(error_of("- just a list").find("expected a mapping"), std::string::npos);
+  EXPECT_NE(error_of("steps: [{optimize: {}, gate: {min_cosine: 0.9}}]").find("step 1: unknown key 'gate'"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\nsteps: [{optimize: {}}]").find("option 'data' has no value"), std::string::npos);
+  EXPECT_NE(error_of("steps: [{prune: {strategy: magnitude, amount: .nan}}]").find("outside (0, 1)"), std::string::npos);
+  EXPECT_NE(error_of("gates: {min_cosine: .nan}\nsteps: [{optimize: {}}]").find("outside [-1, 1]"), std::string::npos);
+  EXPECT_NE(error_of("steps: [{optimize: {}}]\n? [a, b]\n: 1").find("must be text"), std::string::npos);
+  EXPECT_NE(error_of("steps: [{? [a]\n : 1}]").find("must be text"), std::string::npos);
+  EXPECT_NE(error_of("steps: [{optimize: {}, name: [x]}]").find("'name' must be text"), std::string::npos);
 }
 
 TEST(PipelineFrontier, KeepsOnlyUndominatedPointsSortedByLatency) {
@@ -224,6 +232,41 @@ steps:
   EXPECT_FALSE(fs::exists(out() + "/clf.opt.magnitude-0.95.fp16.onnx"));
   auto kept = load_model(out() + "/clf.opt.onnx");
   EXPECT_TRUE(kept.ok());
+  // Run again over a model an earlier run left under a later step's name: it goes.
+  ASSERT_TRUE(save_model(*kept, out() + "/clf.opt.magnitude-0.95.fp16.onnx").ok());
+  auto again = OptimizationPipeline(options()).run(model_path(), *recipe);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_FALSE(again->stopped.empty());
+  EXPECT_FALSE(fs::exists(out() + "/clf.opt.magnitude-0.95.fp16.onnx"));
+}
+
+TEST_F(PipelineRun, CommandLineGatesWinOverTheRecipes) {
+  auto recipe = parse("steps: [{quantize: {mode: int8-dynamic}, gates: {min_cosine: 0.5}}]");
+  ASSERT_TRUE(recipe.ok());
+  PipelineOptions o = options();
+  o.gates.min_cosine = 2;  // out of range: refused
+  auto bad = OptimizationPipeline(o).run(model_path(), *recipe);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("min_cosine 2 is outside"), std::string::npos);
+  o.gates.min_cosine = 0.9999999;  // stricter than the step's 0.5, and it is the one that holds
+  auto r = OptimizationPipeline(o).run(model_path(), *recipe);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NE(r->stopped.find("min_cosine 0.9999999"), std::string::npos) << r->stopped;
+}
+
+TEST_F(PipelineRun, AutoJudgesTheOriginalByTheGatesToo) {
+  // One output of one value: no class scores, so a top-1 gate fails every variant.
+  ModelBuilder b("reg", {.seed = 2, .batch = 1});
+  Var x = b.input("x", DType::Float, {24});
+  b.output(b.linear(b.relu(b.linear(x, 64, {.name = "fc1"})), 1, {.name = "head"}), "score");
+  const std::string reg = (dir_ / "reg.onnx").string();
+  ASSERT_TRUE(save_model(build_model(b), reg).ok());
+  PipelineOptions o = options();
+  o.gates.min_top1_agreement = 0.9;
+  auto r = OptimizationPipeline(o).run_auto(reg);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->chosen, -1);
+  EXPECT_NE(r->variants[0].gate_failure.find("no output holds class scores"), std::string::npos);
 }
 
 TEST_F(PipelineRun, PruningAQuantizedModelSaysWhy) {
