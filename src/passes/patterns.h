@@ -26,6 +26,13 @@ struct SiluMatch : PatternMatch {
 };
 std::optional<SiluMatch> match_silu(const GraphView& v, int anchor);
 
+// y = x * HardSigmoid(x) with alpha 1/6 and beta 1/2, or (x * Clip(x + 3, 0, 6)) / 6 (or
+// times 1/6): hard swish as exporters write it below opset 14. Anchor: the Mul (or Div).
+struct HardSwishMatch : PatternMatch {
+  std::string x;
+};
+std::optional<HardSwishMatch> match_hard_swish(const GraphView& v, int anchor);
+
 // y = 0.5 * x * (1 + Erf(x / sqrt(2))) in the orders exporters write it (x / sqrt 2 or
 // x * (1 / sqrt 2); the 0.5 applied to x, to (1 + erf) or to the product). Anchor: the last Mul.
 struct GeluMatch : PatternMatch {

@@ -16,6 +16,7 @@ std::map<std::string, WrittenOutActivation> written_out_activations(const passes
   for (int i = 0; i < v.size(); ++i) {
     if (auto g = passes::match_gelu(v, i)) out.emplace(g->x, WrittenOutActivation{"Gelu", g->nodes, g->output});
     else if (auto s = passes::match_silu(v, i)) out.emplace(s->x, WrittenOutActivation{"Silu", s->nodes, s->output});
+    else if (auto h = passes::match_hard_swish(v, i)) out.emplace(h->x, WrittenOutActivation{"HardSwish", h->nodes, h->output});
   }
   return out;
 }

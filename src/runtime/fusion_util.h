@@ -24,8 +24,9 @@ std::optional<std::vector<float>> activation_params(const Node& a, int64_t opset
 // Sets the activation and activation_params attributes of fused node `n`.
 void set_activation(Node& n, const std::string& act, const std::vector<float>& params);
 
-// Activations written out of elementary ops (GELU with Erf, SiLU with Sigmoid), keyed by their
-// input: the activation name ("Gelu", "Silu"), the pattern's nodes and its output.
+// Activations written out of elementary ops (GELU with Erf, SiLU with Sigmoid, hard swish with
+// HardSigmoid or Clip below opset 14), keyed by their input: the activation name ("Gelu",
+// "Silu", "HardSwish"), the pattern's nodes and its output.
 struct WrittenOutActivation {
   std::string act;
   std::vector<int> nodes;

@@ -75,13 +75,15 @@ struct ConvCase {
   int x_zp = 0;
   bool per_channel = true;
   int bias = 0;              // 0 none, 1 int32 DequantizeLinear, 2 float constant
-  std::string act;           // "", Relu, Clip, HardSigmoid
+  std::string act;           // "", Relu, Clip, HardSigmoid, HardSwishWritten (x · HardSigmoid(x))
   DType yt = DType::Float;   // Float: no QuantizeLinear
   int y_zp = 0;
+  int64_t opset = 17;
 };
 
 std::map<std::string, int> run_conv_case(const ConvCase& c) {
   QModel q;
+  q.m.opsets = {{"", c.opset}};
   const int nd = static_cast<int>(c.x.size()) - 2;
   q.input("xq", c.xt, c.x);
   const float xs = 0.02f;
@@ -106,6 +108,10 @@ std::map<std::string, int> run_conv_case(const ConvCase& c) {
     q.add(op("Clip", {"y", "lo", "hi"}, {"ya"}));
   }
   if (c.act == "HardSigmoid") q.add(op("HardSigmoid", {"y"}, {"ya"}, {attr_float("alpha", 0.2f), attr_float("beta", 0.5f)}));
+  if (c.act == "HardSwishWritten") {  // as exporters write hard swish below opset 14
+    q.add(op("HardSigmoid", {"y"}, {"yh"}, {attr_float("alpha", 1.0f / 6.0f), attr_float("beta", 0.5f)}));
+    q.add(op("Mul", {"y", "yh"}, {"ya"}));
+  }
   if (!c.act.empty()) y = "ya";
   // Output spread over the 8-bit range: the sum's deviation is about sqrt(k) · 74 · 73 · scales.
   const double k = static_cast<double>(ws[1]) * std::pow(static_cast<double>(c.kernel), nd);
@@ -144,6 +150,18 @@ TEST(FuseQdq, HardSigmoidToUint8MatchesTheGraph) {
                               .x_zp = 120, .bias = 1, .act = "HardSigmoid", .yt = DType::UInt8, .y_zp = 0});
     EXPECT_EQ(ops["QConv"], 1);
     EXPECT_EQ(ops["HardSigmoid"], 0);
+  }
+}
+
+// Hard swish written out (HardSigmoid and Mul) at an opset without HardSwish, as older exporters
+// leave it: fused into the convolution like the HardSwish op, regular and depthwise.
+TEST(FuseQdq, WrittenOutHardSwishToUint8) {
+  for (int64_t group : {1, 16}) {
+    auto ops = run_conv_case({.x = {1, 16, 9, 11}, .m = 16, .group = group, .pads = {1, 1, 1, 1}, .x_zp = 128,
+                              .bias = 1, .act = "HardSwishWritten", .yt = DType::UInt8, .y_zp = 60, .opset = 13});
+    EXPECT_EQ(ops["QConv"], 1) << group;
+    EXPECT_EQ(ops["HardSigmoid"], 0) << group;
+    EXPECT_EQ(ops["Mul"], 0) << group;
   }
 }
 
