@@ -20,3 +20,6 @@ expect() {
   fi
   echo "PASS $name: $(head -1 "$work/stderr")"; pass=$((pass+1))
 }
+
+# json FILE EXPR: evaluates a Python expression over the JSON document j and prints it.
+json() { /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }

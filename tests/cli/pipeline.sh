@@ -16,7 +16,6 @@ source "$(dirname "$0")/expect.sh"
 source "$(dirname "$0")/ort.sh"
 source "$(dirname "$0")/../zoo_inputs.sh"
 
-json() { "$py" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 check() {  # check NAME CONDITION_OUTPUT(1/0) DETAIL
   if [ "$2" = 1 ] || [ "$2" = True ]; then echo "PASS $1"; pass=$((pass+1)); else echo "FAIL $1: $3"; fail=$((fail+1)); fi
 }

@@ -38,8 +38,6 @@ expect sparsity_help 0 "" "$sz0" sparsity --help
 leftovers=$(find "$work" -name '*.tmp*' | wc -l)
 if [ "$leftovers" != 0 ]; then echo "FAIL temporary files left behind: $leftovers"; fail=$((fail+1)); fi
 
-# json FILE EXPR: evaluates a Python expression over the JSON document j.
-json() { "$py" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 # prune_check NAME MODEL CHECK_EXPR PRUNE_ARGS... : prunes, then CHECK_EXPR (Python, over the
 # prune report `r` and the `sz0 sparsity --json` document `s`) must hold, and ONNX Runtime must
