@@ -10,6 +10,7 @@
 #pragma once
 
 #include <sz0/graph.h>
+#include <sz0/session.h>
 #include <sz0/tensor.h>
 
 #include <cstdint>
@@ -96,6 +97,18 @@ FeedFactory repeated_feeds(std::map<std::string, Tensor> sample);
 // Every runtime input's leading dimension made symbolic, and the outputs' likewise, so a model
 // exported with a fixed batch runs at other batch sizes where its graph allows.
 void relax_batch(Model& model);
+
+// Several sessions timed in turn, for ratios that a shared machine's slow phases do not skew:
+// `rounds` rounds, each running every session for ceil(runs / rounds) timed runs after one
+// discarded run (the caches still hold the previous session's data). A session whose run fails
+// is timed no further; its status says why. Two warm-up runs per session come first.
+struct InterleavedTimes {
+  std::vector<double> ms;  // every timed run, in order
+  Status status;
+};
+std::vector<InterleavedTimes> time_interleaved(const std::vector<Session*>& sessions,
+                                               const std::vector<std::map<std::string, Tensor>>& feeds, int runs,
+                                               int rounds);
 
 struct BenchmarkResult {
   std::string model;  // path or name

@@ -3,6 +3,7 @@
 // reports how far the candidate's outputs are from the reference's, and the size and speed ratios.
 #include "cli/common.h"
 
+#include <sz0/bench.h>
 #include <sz0/evaluate.h>
 #include <sz0/io.h>
 #include <sz0/onnx.h>
@@ -43,23 +44,6 @@ nlohmann::json metrics(const OutputAgreement& a) {
   return j;
 }
 
-Result<double> median_ms(Session& s, const std::map<std::string, Tensor>& feeds, int iterations, const std::string& path) {
-  using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < 2; ++i) {  // warm-up: first runs plan memory and pack weights
-    auto r = s.run(feeds);
-    if (!r.ok()) return r.status().context(path);
-  }
-  std::vector<double> t;
-  for (int i = 0; i < iterations; ++i) {
-    const auto t0 = Clock::now();
-    auto r = s.run(feeds);
-    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    if (!r.ok()) return r.status().context(path);
-  }
-  std::sort(t.begin(), t.end());
-  return t.size() % 2 ? t[t.size() / 2] : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2;
-}
-
 Status compare(const CompareArgs& a) {
   if (a.iterations < 1) return error("--iterations must be at least 1");
   SZ0_ASSIGN(Model ref_model, load_model(a.ref));
@@ -97,8 +81,13 @@ Status compare(const CompareArgs& a) {
   auto agreement = compare_sessions(**ref, **cand, stream, labels, a.ref, a.cand, a.labels);
   if (!agreement.ok()) return agreement.status();
   const ModelAgreement& m = *agreement;
-  SZ0_ASSIGN(double ref_ms, median_ms(**ref, feeds_for(ref_model, samples.front()), a.iterations, a.ref));
-  SZ0_ASSIGN(double cand_ms, median_ms(**cand, feeds_for(cand_model, samples.front()), a.iterations, a.cand));
+  // Interleaved (short chunks of each in turn), so a slow phase of the machine skews neither.
+  const auto times = time_interleaved({ref->get(), cand->get()},
+                                      {feeds_for(ref_model, samples.front()), feeds_for(cand_model, samples.front())},
+                                      a.iterations, std::min(a.iterations, 10));
+  if (!times[0].status.ok()) return times[0].status.context(a.ref);
+  if (!times[1].status.ok()) return times[1].status.context(a.cand);
+  const double ref_ms = summarize_latency(times[0].ms).median, cand_ms = summarize_latency(times[1].ms).median;
   std::error_code ec;
   const double ref_size = static_cast<double>(std::filesystem::file_size(a.ref, ec));
   const double cand_size = static_cast<double>(std::filesystem::file_size(a.cand, ec));
@@ -137,8 +126,8 @@ Status compare(const CompareArgs& a) {
                 j["accuracy"]["reference"].get<double>(), j["accuracy"]["candidate"].get<double>(),
                 static_cast<long long>(m.labelled_rows), j["accuracy"]["output"].get<std::string>().c_str());
   std::printf("\nfile size   ratio %.3f (candidate / reference)\n", j["file_size_ratio"].get<double>());
-  std::printf("latency     ratio %.3f (median %.3f ms / %.3f ms, 1 thread, %d iterations)\n",
-              j["latency_ratio"].get<double>(), cand_ms, ref_ms, a.iterations);
+  std::printf("latency     ratio %.3f (median %.3f ms / %.3f ms, 1 thread, %zu runs each, interleaved)\n",
+              j["latency_ratio"].get<double>(), cand_ms, ref_ms, times[0].ms.size());
   if (!a.json.empty()) SZ0_TRY(write_file_atomic(a.json, j.dump(2) + "\n"));
   return {};
 }

@@ -233,13 +233,9 @@ Status Runner::time_all(std::vector<Variant>& variants) const {
   bo.iterations = 10;
   bo.fix_input_shapes = true;
   const PerformanceBenchmark bench(bo);
-  struct Live {
-    Variant* v;
-    std::unique_ptr<Session> session;
-    std::map<std::string, Tensor> feeds;
-    std::vector<double> times;
-  };
-  std::vector<Live> live;
+  std::vector<Variant*> timed;
+  std::vector<std::unique_ptr<Session>> sessions;
+  std::vector<std::map<std::string, Tensor>> feeds;
   SessionOptions so;
   so.threads = o_.threads;
   so.input_shapes = data_.shapes;
@@ -247,12 +243,14 @@ Status Runner::time_all(std::vector<Variant>& variants) const {
     if (!v.error.empty()) continue;
     Status st = [&]() -> Status {
       SZ0_ASSIGN(Model m, load_model(v.path));
-      auto feeds = feeds_for(m, data_.timing_sample);
-      SZ0_ASSIGN(BenchmarkResult r, bench.run(m, v.path, repeated_feeds(feeds)));
+      auto f = feeds_for(m, data_.timing_sample);
+      SZ0_ASSIGN(BenchmarkResult r, bench.run(m, v.path, repeated_feeds(f)));
       r.model_mb = static_cast<double>(v.file_bytes) / (1024.0 * 1024.0);
       v.bench = std::move(r);
       SZ0_ASSIGN(auto s, Session::create(std::move(m), so));
-      live.push_back({&v, std::move(s), std::move(feeds), {}});
+      timed.push_back(&v);
+      sessions.push_back(std::move(s));
+      feeds.push_back(std::move(f));
       return {};
     }();
     if (!st.ok()) {  // recorded; the other variants go on
@@ -260,32 +258,25 @@ Status Runner::time_all(std::vector<Variant>& variants) const {
       v.bench.reset();
     }
   }
-  // The steady state, interleaved: every round runs each variant for a short chunk (its first
-  // run discarded: the caches still hold the previous variant), so a shared machine's slow
-  // phases, which last longer than a chunk, fall on every variant alike.
-  const int chunk = std::max(1, (o_.iterations + o_.rounds - 1) / o_.rounds);
-  for (int round = 0; round < o_.rounds; ++round) {
-    for (Live& l : live) {
-      for (int i = 0; i <= chunk && l.v->error.empty(); ++i) {
-        const auto t0 = Clock::now();
-        auto out = l.session->run(l.feeds);
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        if (!out.ok()) l.v->error = "timing: " + out.status().message();
-        if (i > 0) l.times.push_back(ms);
-      }
-    }
-  }
-  for (Live& l : live) {
-    if (!l.v->error.empty()) {
-      l.v->bench.reset();
+  // The steady state, interleaved (time_interleaved): the slow phases of a shared machine last
+  // longer than a chunk, so they fall on every variant alike.
+  std::vector<Session*> live;
+  for (auto& s : sessions) live.push_back(s.get());
+  const std::vector<InterleavedTimes> times = time_interleaved(live, feeds, o_.iterations, o_.rounds);
+  for (size_t k = 0; k < timed.size(); ++k) {
+    Variant& v = *timed[k];
+    if (!times[k].status.ok()) {
+      v.error = "timing: " + times[k].status.message();
+      v.bench.reset();
       continue;
     }
-    BenchmarkResult& r = *l.v->bench;
-    r.times_ms = l.times;
-    r.latency = summarize_latency(l.times);
+    BenchmarkResult& r = *v.bench;
+    r.times_ms = times[k].ms;
+    r.latency = summarize_latency(times[k].ms);
     r.throughput_qps = r.latency.mean > 0 ? 1000.0 / r.latency.mean : 0.0;
   }
-  log(fmt::format("timed {} variants: {} rounds of {} runs each", live.size(), o_.rounds, chunk));
+  const int chunk = std::max(1, (o_.iterations + o_.rounds - 1) / o_.rounds);
+  log(fmt::format("timed {} variants: {} rounds of {} runs each", timed.size(), o_.rounds, chunk));
   return {};
 }
 

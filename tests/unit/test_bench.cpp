@@ -108,6 +108,30 @@ TEST(Bench, RunnerCountsRequestsUnderConcurrency) {
   }
 }
 
+// Sessions timed in turn: every one gets rounds × ceil(runs / rounds) timed runs; one whose run
+// fails stops, says why, and the others go on.
+TEST(Bench, InterleavedTimingTimesEverySessionAndIsolatesFailures) {
+  auto model = zoo::build_model("mlp", {.seed = 1});
+  ASSERT_TRUE(model.ok());
+  SessionOptions so;
+  so.threads = 1;
+  auto a = Session::create(*model, so), b = Session::create(*model, so), c = Session::create(*model, so);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  auto good = mlp_feeds()(1);
+  ASSERT_TRUE(good.ok());
+  std::map<std::string, Tensor> bad = *good;
+  bad.begin()->second = random_tensor(DType::Float, {1, 3}, 1);  // the wrong width
+  const auto t = time_interleaved({a->get(), b->get(), c->get()}, {*good, bad, *good}, 7, 3);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_TRUE(t[0].status.ok());
+  EXPECT_EQ(t[0].ms.size(), 9u);  // 3 rounds of ceil(7 / 3) = 3
+  EXPECT_FALSE(t[1].status.ok());
+  EXPECT_TRUE(t[1].ms.empty());
+  EXPECT_TRUE(t[2].status.ok());
+  EXPECT_EQ(t[2].ms.size(), 9u);
+  for (double ms : t[0].ms) EXPECT_GT(ms, 0);
+}
+
 TEST(Bench, DurationRunsUntilTheDeadline) {
   auto model = zoo::build_model("mlp", {.seed = 1});
   ASSERT_TRUE(model.ok());
