@@ -20,6 +20,8 @@ struct ModelAgreement {
   // With labels: the first output holding class scores ([rows, classes]) is scored.
   std::string label_output;
   int64_t labelled_rows = 0, reference_correct = 0, candidate_correct = 0;
+  // Cosine of each output on each sample on its own: the worst and the mean.
+  double worst_sample_cosine = 1, mean_sample_cosine = 1;
 
   double reference_accuracy() const;  // -1 without labels
   double candidate_accuracy() const;  // -1 without labels
@@ -30,6 +32,9 @@ struct ModelAgreement {
   bool finite() const;
   double top1_agreement() const;  // over the class-score outputs; -1 when none
 };
+
+// A DATA directory listed for the runtime inputs of `model` (samples read later, one at a time).
+Result<std::shared_ptr<const Dataset>> open_dataset(const std::string& dir, const Model& model);
 
 // The sample's tensors cast to the input types `model` declares (a float16-input model gets
 // float16); inputs the sample lacks are left out.

@@ -64,6 +64,10 @@ struct PipelineStep {
   Gates gates;  // this step's gates, over the recipe's
 };
 
+// What a step does, as its part of the file names: "structured-0.3-refit", "2of4",
+// "int8-static-entropy-per-tensor", "opt"; "" for a benchmark step.
+std::string step_tag(const PipelineStep& s);
+
 // A recipe file (YAML, or JSON, which is YAML too):
 //   data: events              # DATA (relative to the recipe's folder)
 //   calib: calib              # optional; else DATA's first half calibrates
@@ -110,7 +114,7 @@ struct Variant {
   std::string path;                // the file written ("" for the original: its own path)
   std::string error;               // why it could not be built ("" when it was)
   double build_seconds = 0;
-  int64_t file_bytes = 0, parameters = 0;
+  int64_t file_bytes = 0, parameters = 0;  // parameters: elements of float and 8-bit initializers
   // Fidelity against the original on the evaluation samples.
   int samples = 0;
   double cosine = 1, sqnr_db = 0, max_abs_error = 0, top1_agreement = -1;

@@ -167,6 +167,7 @@ struct OutputAgreement {
 
   // Same shapes expected.
   void add(const Tensor& ref, const Tensor& cand);
+  void merge(const OutputAgreement& other);  // as if `other`'s pairs had been added here
   double cosine() const;
   double sqnr_db() const;  // 10·log10(|ref|² / |ref - cand|²), 300 when identical
   double mean_abs_error() const { return count ? sum_abs / static_cast<double>(count) : 0.0; }

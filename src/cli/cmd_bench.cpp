@@ -6,6 +6,7 @@
 #include "cli/common.h"
 
 #include <sz0/bench.h>
+#include <sz0/evaluate.h>
 #include <sz0/io.h>
 #include <sz0/onnx.h>
 
@@ -73,35 +74,14 @@ Result<Fidelity> fidelity(const Model& ref, const Model& cand, const std::string
   SZ0_ASSIGN(auto rs, Session::create(ref, so));
   SZ0_ASSIGN(auto cs, Session::create(cand, so));
   SZ0_ASSIGN(SampleStream stream, data_stream(data, ref));
+  SZ0_ASSIGN(ModelAgreement m, compare_sessions(*rs, *cs, stream, {}, "the first model", "this model"));
   Fidelity f;
-  std::vector<OutputAgreement> total(rs->outputs().size());
-  double cos_sum = 0;
-  int cos_count = 0;
-  f.min_cosine = 1;
-  for (size_t i = 0; i < stream.count; ++i) {
-    SZ0_ASSIGN(auto feeds, stream.read(i));
-    SZ0_ASSIGN(auto r, rs->run(feeds));
-    SZ0_ASSIGN(auto c, cs->run(feeds));
-    if (r.size() != c.size()) return error("the models have {} and {} outputs", r.size(), c.size());
-    for (size_t k = 0; k < r.size(); ++k) {
-      if (r[k].shape() != c[k].shape())
-        return error("output {} has shape {} in the first model and {} in this one", k, shape_str(r[k].shape()), shape_str(c[k].shape()));
-      OutputAgreement one;
-      one.add(r[k], c[k]);
-      total[k].add(r[k], c[k]);
-      f.min_cosine = std::min(f.min_cosine, one.cosine());
-      cos_sum += one.cosine();
-      ++cos_count;
-    }
-  }
-  f.samples = static_cast<int>(stream.count);
-  f.mean_cosine = cos_count ? cos_sum / cos_count : 1;
-  f.sqnr_db = total.empty() ? 0 : total[0].sqnr_db();
-  for (const OutputAgreement& a : total) {
-    f.max_abs_diff = std::max(f.max_abs_diff, a.max_abs);
-    f.sqnr_db = std::min(f.sqnr_db, a.sqnr_db());
-    if (a.class_scores) f.top1_agreement = f.top1_agreement < 0 ? a.top1_agreement() : std::min(f.top1_agreement, a.top1_agreement());
-  }
+  f.samples = m.samples;
+  f.min_cosine = m.worst_sample_cosine;
+  f.mean_cosine = m.mean_sample_cosine;
+  f.sqnr_db = m.min_sqnr_db();
+  f.max_abs_diff = m.max_abs_error();
+  f.top1_agreement = m.top1_agreement();
   return f;
 }
 

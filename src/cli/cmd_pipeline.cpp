@@ -44,7 +44,6 @@ Status run_pipeline(const PipelineArgs& a) {
   SZ0_ASSIGN(o.input_shapes, parse_shapes(a.shapes));
   if (!a.quiet) o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   if (!std::filesystem::exists(a.model)) return error("{}: no such file", a.model);
-  SZ0_TRY(validate_gates(o.gates).context("gates"));
   const std::filesystem::path dir(o.output_dir);
   const bool dir_existed = std::filesystem::exists(dir);
   const OptimizationPipeline pipeline(o);

@@ -126,10 +126,8 @@ void draw_progress(const std::string& label, size_t done, size_t total) {
 }
 
 Result<SampleStream> data_stream(const std::string& dir, const Model& model) {
-  std::vector<std::string> names;
-  for (const ValueInfo* v : model.graph.runtime_inputs()) names.push_back(v->name);
-  SZ0_ASSIGN(Dataset d, Dataset::open(dir, names));
-  return dataset_stream(std::make_shared<const Dataset>(std::move(d)), model);
+  SZ0_ASSIGN(auto data, open_dataset(dir, model));
+  return dataset_stream(std::move(data), model);
 }
 
 }  // namespace sz0::cli

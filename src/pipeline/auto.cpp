@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <chrono>
+#include <optional>
 
 #include "pipeline/internal.h"
 
@@ -36,8 +37,7 @@ PipelineStep quantize_step(QuantizationType type, CalibrationMethod method = Cal
   s.kind = StepKind::Quantize;
   s.quantize.type = type;
   s.quantize.method = method;
-  s.tag = quantization_type_name(type);
-  if (type == QuantizationType::Int8Static) s.tag += std::string("-") + calibration_method_name(method);
+  s.tag = step_tag(s);
   return s;
 }
 
@@ -47,7 +47,7 @@ PipelineStep structured_step(double amount, bool refit) {
   s.prune.strategy = PruningStrategy::Structured;
   s.prune.amount = amount;
   s.prune.reconstruct = refit;
-  s.tag = fmt::format("structured-{:g}{}", amount, refit ? "-refit" : "");
+  s.tag = step_tag(s);
   return s;
 }
 
@@ -71,7 +71,7 @@ Result<PipelineResult> OptimizationPipeline::run_auto(const std::string& model_p
   std::vector<Plan> plans;
   PipelineStep opt;
   opt.kind = StepKind::Optimize;
-  opt.tag = "opt";
+  opt.tag = step_tag(opt);
   plans.push_back({{opt}});
   plans.push_back({{quantize_step(QuantizationType::Fp16)}});
   plans.push_back({{quantize_step(QuantizationType::Bf16)}});
@@ -113,24 +113,26 @@ Result<PipelineResult> OptimizationPipeline::run_auto(const std::string& model_p
                                                            v.gate_failure.empty() ? "" : " (fails: " + v.gate_failure + ")")));
     result.variants.push_back(std::move(v));
   };
-  for (const Plan& p : plans) build(p);
-
   // Pruned, then INT8 static with the calibration method that kept the outputs closest.
-  const Variant* best_static = nullptr;
-  for (const Variant& v : result.variants)
-    if (v.error.empty() && v.name.rfind("int8-static-", 0) == 0 && (!best_static || v.sqnr_db > best_static->sqnr_db))
-      best_static = &v;
-  if (best_static) {
-    const auto method = parse_calibration_method(best_static->name.substr(std::string("int8-static-").size()));
-    const size_t n = result.variants.size();
-    for (size_t i = 0; i < n; ++i) {
-      const Variant& v = result.variants[i];
-      if (!v.error.empty() || v.name.rfind("structured-", 0) != 0 || v.name.find("-refit") == std::string::npos) continue;
-      build({{quantize_step(QuantizationType::Int8Static, *method)}, static_cast<int>(i)});
+  std::optional<CalibrationMethod> best_method;
+  double best_sqnr = 0;
+  std::vector<size_t> refitted;  // re-fitted structured variants
+  for (const Plan& p : plans) {
+    build(p);
+    const Variant& v = result.variants.back();
+    const PipelineStep& s = p.steps.front();
+    if (!v.error.empty()) continue;
+    if (s.kind == StepKind::Quantize && s.quantize.type == QuantizationType::Int8Static &&
+        (!best_method || v.sqnr_db > best_sqnr)) {
+      best_method = s.quantize.method;
+      best_sqnr = v.sqnr_db;
     }
+    if (s.kind == StepKind::Prune && s.prune.reconstruct) refitted.push_back(result.variants.size() - 1);
   }
+  if (best_method)
+    for (size_t i : refitted) build({{quantize_step(QuantizationType::Int8Static, *best_method)}, static_cast<int>(i)});
 
-  SZ0_TRY(runner->time_all(result.variants));
+  SZ0_TRY(runner->time_all(result.variants, result.iterations));
 
   std::vector<std::pair<double, double>> points;
   std::vector<size_t> index;

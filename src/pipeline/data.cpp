@@ -15,13 +15,6 @@ SampleStream generated_stream(const Model& model, uint32_t first_seed, size_t co
                       }};
 }
 
-Result<std::shared_ptr<const Dataset>> open_data(const std::string& dir, const Model& model) {
-  std::vector<std::string> names;
-  for (const ValueInfo* v : model.graph.runtime_inputs()) names.push_back(v->name);
-  SZ0_ASSIGN(Dataset d, Dataset::open(dir, names));
-  return std::make_shared<const Dataset>(std::move(d));
-}
-
 }  // namespace
 
 Result<Data> prepare_data(const Model& original, const PipelineOptions& o) {
@@ -29,28 +22,25 @@ Result<Data> prepare_data(const Model& original, const PipelineOptions& o) {
   if (o.data.empty()) {
     if (!o.calib.empty()) return error("a calibration set needs evaluation DATA too (--data)");
     if (!o.labels.empty()) return error("labels belong to DATA samples: give --data");
-  } else if (!o.input_shapes.empty()) {
-    return error("--shape sizes generated inputs: DATA samples have their own shapes");
-  }
-  if (o.data.empty()) {
     const size_t n = static_cast<size_t>(std::max(1, o.generated_samples));
-    // `original` outlives every stream: the runner owns it.
     for (const auto& [name, shape] : o.input_shapes) {
       const auto inputs = original.graph.runtime_inputs();
       if (std::none_of(inputs.begin(), inputs.end(), [&](const ValueInfo* v) { return v->name == name; }))
         return error("--shape {}: the model has no input of that name", name);
     }
+    // The streams refer to `original`, which outlives them: the runner owns both.
     d.calib = generated_stream(original, o.seed + 1, n, o.input_shapes);
     d.eval = generated_stream(original, o.seed + 100001, n, o.input_shapes);
     d.note = fmt::format("no DATA: {} generated samples calibrate and {} others evaluate (floats uniform in [-1, 1)); "
                          "give real samples (--data) for figures that mean something",
                          n, n);
   } else {
-    SZ0_ASSIGN(auto data, open_data(o.data, original));
+    if (!o.input_shapes.empty()) return error("--shape sizes generated inputs: DATA samples have their own shapes");
+    SZ0_ASSIGN(auto data, open_dataset(o.data, original));
     const size_t n = data->size();
     std::vector<size_t> eval_idx;
     if (!o.calib.empty()) {
-      SZ0_ASSIGN(auto calib, open_data(o.calib, original));
+      SZ0_ASSIGN(auto calib, open_dataset(o.calib, original));
       d.calib = dataset_stream(calib, original);
       d.eval = dataset_stream(data, original);
       for (size_t i = 0; i < n; ++i) eval_idx.push_back(i);

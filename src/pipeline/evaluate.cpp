@@ -17,8 +17,6 @@ int64_t argmax_row(const Tensor& t, int64_t row) {
   return best;
 }
 
-bool class_scores(const Tensor& t) { return t.rank() == 2 && t.dim(1) > 1; }
-
 }  // namespace
 
 double ModelAgreement::reference_accuracy() const {
@@ -64,6 +62,13 @@ std::map<std::string, Tensor> feeds_for(const Model& model, const std::map<std::
   return feeds;
 }
 
+Result<std::shared_ptr<const Dataset>> open_dataset(const std::string& dir, const Model& model) {
+  std::vector<std::string> names;
+  for (const ValueInfo* v : model.graph.runtime_inputs()) names.push_back(v->name);
+  SZ0_ASSIGN(Dataset d, Dataset::open(dir, names));
+  return std::make_shared<const Dataset>(std::move(d));
+}
+
 SampleStream dataset_stream(std::shared_ptr<const Dataset> data, const Model& model, std::vector<size_t> indices) {
   std::vector<std::string> names;
   for (const ValueInfo* v : model.graph.runtime_inputs()) names.push_back(v->name);
@@ -89,6 +94,8 @@ Result<ModelAgreement> compare_sessions(Session& reference, Session& candidate, 
   for (const ValueInfo& v : reference.outputs()) m.outputs.push_back(v.name);
   m.per_output.resize(m.outputs.size());
   int64_t label_output = -1;
+  double sample_cosine_sum = 0;
+  int64_t sample_cosines = 0;
   for (size_t s = 0; s < samples.count; ++s) {
     SZ0_ASSIGN(auto sample, samples.read(s));
     auto r = reference.run(feeds_for(reference.model(), sample));
@@ -101,8 +108,13 @@ Result<ModelAgreement> compare_sessions(Session& reference, Session& candidate, 
       if (rt.shape() != ct.shape())
         return error("{}: output '{}' has shape {}, reference {}", candidate_name, candidate.outputs()[i].name,
                      shape_str(ct.shape()), shape_str(rt.shape()));
-      m.per_output[i].add(rt, ct);
-      if (labels.empty() || !class_scores(rt)) continue;
+      OutputAgreement one;
+      one.add(rt, ct);
+      m.worst_sample_cosine = std::isnan(one.cosine()) ? NAN : std::min(m.worst_sample_cosine, one.cosine());
+      sample_cosine_sum += one.cosine();
+      ++sample_cosines;
+      m.per_output[i].merge(one);
+      if (labels.empty() || !one.class_scores) continue;
       if (label_output >= 0 && label_output != static_cast<int64_t>(i)) continue;
       label_output = static_cast<int64_t>(i);
       for (int64_t row = 0; row < rt.dim(0); ++row, ++m.labelled_rows) {
@@ -116,6 +128,7 @@ Result<ModelAgreement> compare_sessions(Session& reference, Session& candidate, 
     }
     ++m.samples;
   }
+  if (sample_cosines) m.mean_sample_cosine = sample_cosine_sum / static_cast<double>(sample_cosines);
   if (!labels.empty()) {
     if (label_output < 0)
       return error("{}: no output holds class scores ([rows, classes]) to score labels against", reference_name);

@@ -43,8 +43,8 @@ class Runner {
   // Writes the model (temporary + rename) and fills v.path, file_bytes and parameters.
   Status save(Variant& v, const Model& model) const;
   // Times every built variant on the timing sample in interleaved rounds; fills `bench`, or
-  // `error` for a variant that fails to run.
-  Status time_all(std::vector<Variant>& variants) const;
+  // `error` for a variant that fails to run, and `timed_runs` with the runs each one got.
+  Status time_all(std::vector<Variant>& variants, int& timed_runs) const;
   // A benchmark step's run on one variant: its iterations, batch sweep and concurrency.
   Status benchmark(Variant& v, const PipelineStep& step) const;
   void log(const std::string& line) const {

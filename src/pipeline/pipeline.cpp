@@ -41,13 +41,38 @@ const char* step_kind_name(StepKind k) {
   return "?";
 }
 
+std::string step_tag(const PipelineStep& s) {
+  switch (s.kind) {
+    case StepKind::Prune: {
+      const PruneOptions& p = s.prune;
+      std::string tag = p.strategy == PruningStrategy::NM ? fmt::format("{}of{}", p.n, p.m)
+                                                          : fmt::format("{}-{:g}", pruning_strategy_name(p.strategy), p.amount);
+      return p.reconstruct ? tag + "-refit" : tag;
+    }
+    case StepKind::Quantize: {
+      const QuantizeOptions& q = s.quantize;
+      std::string tag = quantization_type_name(q.type);
+      const bool int8 = q.type == QuantizationType::Int8Dynamic || q.type == QuantizationType::Int8Static;
+      if (q.type == QuantizationType::Int8Static) tag += std::string("-") + calibration_method_name(q.method);
+      if (int8 && !q.per_channel) tag += "-per-tensor";
+      if (q.format == QuantFormat::QOperator) tag += "-qoperator";
+      if (q.activation_type == DType::Int8) tag += "-s8";
+      return tag;
+    }
+    case StepKind::Optimize:
+      return s.optimize.level == OptLevel::All ? "opt" : "opt-" + std::string(opt_level_name(s.optimize.level));
+    case StepKind::Benchmark: break;
+  }
+  return "";
+}
+
 namespace pipeline {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int64_t float_parameters(const Model& m) {
+int64_t weight_elements(const Model& m) {
   int64_t n = 0;
   for (const auto& [name, t] : m.graph.initializers)
     if (dtype_is_float(t.dtype()) || t.dtype() == DType::Int8 || t.dtype() == DType::UInt8) n += t.numel();
@@ -114,7 +139,7 @@ PipelineResult Runner::result_skeleton(bool automatic) const {
   r.latency_budget_ms = o_.latency_budget_ms;
   r.data_note = data_.note;
   r.threads = o_.threads;
-  r.iterations = o_.rounds * std::max(1, (o_.iterations + o_.rounds - 1) / o_.rounds);  // as timed
+  r.iterations = o_.iterations;  // time_all sets the count it timed
   r.rounds = o_.rounds;
   r.system = system_info();
   return r;
@@ -127,7 +152,7 @@ Result<Variant> Runner::original_variant(const std::string& name) {
   v.path = path_;
   std::error_code ec;
   v.file_bytes = static_cast<int64_t>(fs::file_size(path_, ec));
-  v.parameters = float_parameters(original_);
+  v.parameters = weight_elements(original_);
   Status st = evaluate(v, original_, o_.gates);
   if (!st.ok() && o_.data.empty())
     return st.context("the original on generated inputs (symbolic dims 1 unless --shape NAME=DIMS sizes them)");
@@ -221,11 +246,11 @@ Status Runner::save(Variant& v, const Model& model) const {
   if (ec) return error("{}: cannot create the output directory: {}", o_.output_dir, ec.message());
   SZ0_TRY(save_model(model, v.path));
   v.file_bytes = static_cast<int64_t>(fs::file_size(v.path, ec));
-  v.parameters = float_parameters(model);
+  v.parameters = weight_elements(model);
   return {};
 }
 
-Status Runner::time_all(std::vector<Variant>& variants) const {
+Status Runner::time_all(std::vector<Variant>& variants, int& timed_runs) const {
   // Start-up, memory and a first latency figure per variant from the benchmark.
   BenchmarkOptions bo;
   bo.threads = o_.threads;
@@ -271,12 +296,12 @@ Status Runner::time_all(std::vector<Variant>& variants) const {
       continue;
     }
     BenchmarkResult& r = *v.bench;
+    timed_runs = static_cast<int>(times[k].ms.size());
     r.times_ms = times[k].ms;
     r.latency = summarize_latency(times[k].ms);
     r.throughput_qps = r.latency.mean > 0 ? 1000.0 / r.latency.mean : 0.0;
   }
-  const int chunk = std::max(1, (o_.iterations + o_.rounds - 1) / o_.rounds);
-  log(fmt::format("timed {} variants: {} rounds of {} runs each", timed.size(), o_.rounds, chunk));
+  log(fmt::format("timed {} variants: {} runs each in {} interleaved rounds", timed.size(), timed_runs, o_.rounds));
   return {};
 }
 
@@ -363,7 +388,7 @@ Result<PipelineResult> OptimizationPipeline::run(const std::string& model_path, 
     SZ0_TRY(runner->save(v, model).context(where));
     result.variants.push_back(std::move(v));
   }
-  SZ0_TRY(runner->time_all(result.variants));
+  SZ0_TRY(runner->time_all(result.variants, result.iterations));
   for (auto& [index, step] : benchmarks)
     if (result.variants[index].error.empty()) SZ0_TRY(runner->benchmark(result.variants[index], *step));
   if (result.stopped.empty()) {

@@ -103,8 +103,6 @@ Status validate_gates(const Gates& g) {
 
 namespace {
 
-std::string amount_text(double a) { return fmt::format("{:g}", a); }
-
 Status parse_prune(Fields& f, PipelineStep& s) {
   std::string strategy, scope = "layer", importance = "l1";
   SZ0_TRY(f.get("strategy", strategy));
@@ -139,9 +137,6 @@ Status parse_prune(Fields& f, PipelineStep& s) {
   if (s.prune.steps < 1) return error("{}: steps must be at least 1", f.where());
   SZ0_TRY(f.get("damp", s.prune.damp));
   if (!(s.prune.damp >= 0 && std::isfinite(s.prune.damp))) return error("{}: damp must be a non-negative number", f.where());
-  s.tag = s.prune.strategy == PruningStrategy::NM ? fmt::format("{}of{}", s.prune.n, s.prune.m)
-                                                  : fmt::format("{}-{}", strategy, amount_text(s.prune.amount));
-  if (s.prune.reconstruct) s.tag += "-refit";
   return {};
 }
 
@@ -177,11 +172,6 @@ Status parse_quantize(Fields& f, PipelineStep& s) {
   if (!std::isfinite(s.quantize.min_sqnr_db)) return error("{}: min_sqnr_db must be a number of dB", f.where());
   const bool int8 = s.quantize.type == QuantizationType::Int8Dynamic || s.quantize.type == QuantizationType::Int8Static;
   if (s.quantize.auto_exclude && !int8) return error("{}: auto_exclude applies to the int8 modes", f.where());
-  s.tag = mode;
-  if (s.quantize.type == QuantizationType::Int8Static) s.tag += std::string("-") + calibration_method_name(*m);
-  if (int8 && !s.quantize.per_channel) s.tag += "-per-tensor";
-  if (s.quantize.format == QuantFormat::QOperator) s.tag += "-qoperator";
-  if (s.quantize.activation_type == DType::Int8) s.tag += "-s8";
   return {};
 }
 
@@ -191,7 +181,6 @@ Status parse_optimize(Fields& f, PipelineStep& s) {
   auto l = parse_opt_level(level);
   if (!l) return error("{}: level '{}' (expected basic, extended or all)", f.where(), level);
   s.optimize.level = *l;
-  s.tag = level == "all" ? "opt" : "opt-" + level;
   return {};
 }
 
@@ -249,6 +238,7 @@ Result<PipelineStep> parse_step(const YAML::Node& node, size_t index) {
     return error("{}: engine builds are not available in sz0 yet (steps: prune, quantize, optimize, benchmark)", where);
   }
   SZ0_TRY(f.no_others());
+  s.tag = step_tag(s);
   if (node["gates"]) {
     SZ0_ASSIGN(s.gates, parse_gates(node["gates"], what));
   }

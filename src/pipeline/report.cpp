@@ -29,7 +29,7 @@ double latency_ratio(const PipelineResult& r, const Variant& v) {
   return v.bench->latency.median / r.variants[0].bench->latency.median;
 }
 std::string gate_cell(const Variant& v) {
-  if (!v.error.empty()) return "not built";
+  if (!v.error.empty()) return "failed";
   return v.gate_failure.empty() ? "pass" : "fail: " + v.gate_failure;
 }
 std::string accuracy_cell(const Variant& v) {
@@ -68,7 +68,7 @@ TextTable steps_table(const PipelineResult& r) {
   t.header = {"variant", "what was done", "file", "built in s"};
   t.numeric = {false, false, false, true};
   for (const Variant& v : r.variants)
-    t.rows.push_back({v.name, fmt::format("{}", fmt::join(v.steps, "; ")), v.error.empty() ? v.path : "(not written)",
+    t.rows.push_back({v.name, fmt::format("{}", fmt::join(v.steps, "; ")), v.file_bytes > 0 ? v.path : "(not written)",
                       num(v.build_seconds, 2)});
   return t;
 }
@@ -179,7 +179,7 @@ std::string pipeline_json(const PipelineResult& r) {
   for (const Variant& v : r.variants) {
     nlohmann::json x = {{"name", v.name},
                         {"steps", v.steps},
-                        {"path", v.error.empty() ? nlohmann::json(v.path) : nlohmann::json(nullptr)},
+                        {"path", v.file_bytes > 0 ? nlohmann::json(v.path) : nlohmann::json(nullptr)},
                         {"error", v.error},
                         {"build_seconds", v.build_seconds},
                         {"file_bytes", v.file_bytes},
@@ -228,7 +228,7 @@ std::string pipeline_summary(const PipelineResult& r) {
     const Variant& v = r.variants[i];
     const std::string name = (static_cast<int>(i) == r.chosen ? "* " : "  ") + v.name + (v.on_frontier ? " ◆" : "");
     if (!v.error.empty()) {
-      out += fmt::format("{:<44} not built: {}\n", name, v.error);
+      out += fmt::format("{:<44} failed: {}\n", name, v.error);
       continue;
     }
     out += fmt::format("{:<44} {:>9} {:>7} {:>10} {:>9} {:>7} {:>9} {:>8}  {}\n", name,
@@ -255,7 +255,7 @@ std::string pipeline_markdown(const PipelineResult& r) {
   std::vector<std::string> failed;
   for (const Variant& v : r.variants)
     if (!v.error.empty()) failed.push_back("- " + bench::code_span(v.name, false) + ": " + bench::md_text(v.error));
-  if (!failed.empty()) out += "## Not built\n\n" + fmt::format("{}", fmt::join(failed, "\n")) + "\n\n";
+  if (!failed.empty()) out += "## Failed (not built or not run)\n\n" + fmt::format("{}", fmt::join(failed, "\n")) + "\n\n";
   for (const Variant& v : r.variants) {
     if (!v.detail) continue;
     out += "## Benchmark: " + bench::md_text(v.name) + "\n\n" + bench::md_text(bench::runs_text(*v.detail)) + "\n\n";
@@ -283,7 +283,7 @@ std::string pipeline_html(const PipelineResult& r) {
   bool any_failed = false;
   for (const Variant& v : r.variants) {
     if (v.error.empty()) continue;
-    if (!any_failed) out += "<h2>Not built</h2>\n<ul>\n";
+    if (!any_failed) out += "<h2>Failed (not built or not run)</h2>\n<ul>\n";
     any_failed = true;
     out += "<li><code>" + html_escape(v.name) + "</code>: " + html_escape(v.error) + "</li>\n";
   }

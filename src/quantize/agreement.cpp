@@ -36,6 +36,20 @@ void OutputAgreement::add(const Tensor& ref, const Tensor& cand) {
   }
 }
 
+void OutputAgreement::merge(const OutputAgreement& o) {
+  dot += o.dot;
+  ref_sq += o.ref_sq;
+  cand_sq += o.cand_sq;
+  err_sq += o.err_sq;
+  max_abs = std::max(max_abs, o.max_abs);
+  sum_abs += o.sum_abs;
+  count += o.count;
+  rows += o.rows;
+  top1_same += o.top1_same;
+  class_scores = class_scores || o.class_scores;
+  finite = finite && o.finite;
+}
+
 double OutputAgreement::cosine() const {
   const double denom = std::sqrt(ref_sq) * std::sqrt(cand_sq);
   return denom > 0 ? dot / denom : (ref_sq == cand_sq ? 1.0 : 0.0);

@@ -2,8 +2,8 @@
 # `sz0 bench`: the JSON contract (latency keys, min <= median <= p95 <= p99 <= max, memory keys),
 # peak RSS against the kernel's own figure (GNU time's maximum resident set, within 10%), the
 # per-request CSV, concurrency over one shared session and over one session each, batch sweeps,
-# the batch search (its batch re-measured keeps p95 within the budget, with slack for a shared
-# machine), a side-by-side comparison with fidelity on DATA, Markdown and HTML reports (the page
+# the batch search (its choice is a batch it measured within the budget; no speed asserted),
+# a side-by-side comparison with fidelity on DATA, Markdown and HTML reports (the page
 # rendered in headless Chromium when one is installed), and clean failures on bad arguments.
 #   bench.sh SZ0_BINARY
 set -uo pipefail
@@ -98,20 +98,20 @@ EOF
 budget=$("$py" -c "import json,sys; print(round(max(4 * json.load(open(sys.argv[1]))['batches'][0]['latency_ms']['p95'], 0.5), 3))" "$work/b.json")
 "$sz0" bench "$work/mlp.onnx" --iterations 30 --threads 1 --find-batch --latency-budget "$budget" --max-batch 64 \
   --json "$work/f.json" >/dev/null 2>&1
-chosen=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['find_batch']['batch'])" "$work/f.json" 2>/dev/null || echo 0)
-"$sz0" bench "$work/mlp.onnx" --iterations 30 --threads 1 --batch "${chosen:-1}" --json "$work/f2.json" >/dev/null 2>&1
-check find_batch - "$work/f.json" "$work/f2.json" "$budget" <<'EOF'
+check find_batch - "$work/f.json" "$budget" <<'EOF'
 import json, sys
-j, again, budget = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+j, budget = json.load(open(sys.argv[1])), float(sys.argv[2])
 fb = j["find_batch"]
 for k in ["batch", "p95_ms", "throughput_qps"]:
     assert k in fb, f"find_batch lacks {k}"
 assert fb["batch"] >= 1, f"no batch within {budget} ms: {j.get('batches')}"
 assert fb["p95_ms"] <= budget
-# Re-measured in a separate run; a shared machine gets half the budget again as slack.
-p95 = again["batches"][0]["latency_ms"]["p95"]
-assert p95 <= 1.5 * budget, f"batch {fb['batch']} re-measured p95 {p95:.3f} ms > 1.5 x {budget}"
-print(f"batch {fb['batch']} within {budget} ms (p95 {fb['p95_ms']:.3f}, re-measured {p95:.3f})")
+# No speed is asserted (a re-run on a shared machine measures something else): the chosen batch
+# is one the search measured, and the batches it measured grew until one missed the budget.
+tried = j["batches"]
+assert any(b["batch"] == fb["batch"] for b in tried), f"batch {fb['batch']} not among {[b['batch'] for b in tried]}"
+assert any(b["latency_ms"]["p95"] > budget for b in tried) or max(b["batch"] for b in tried) == 64, "the search stopped early"
+print(f"batch {fb['batch']} within {budget} ms (p95 {fb['p95_ms']:.3f}) of {len(tried)} measurements")
 EOF
 
 # --- comparison with fidelity, Markdown report
